@@ -1,0 +1,74 @@
+"""Helpers shared by the tests in tests/, on every runtime.
+
+The files in tests/ run under pytest on CPython and under
+tools/mpy_test_runner.py on the MicroPython unix port (from .py sources and
+from mpy-cross output). So a test here is a plain top-level function named
+``test_*`` (``async def`` is fine) that uses ``assert``; pytest fixtures,
+marks and ``pytest.raises`` are not available on MicroPython: use the
+helpers below instead.
+"""
+
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == 'micropython'
+
+
+class SkipTest(Exception):
+    """Raised by skip() outside pytest; the MicroPython runner reports it."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def skip(reason):
+    """Skip the running test, saying why."""
+    if not IS_MICROPYTHON and 'pytest' in sys.modules:
+        import pytest
+        pytest.skip(reason)
+    raise SkipTest(reason)
+
+
+def skip_on_micropython(reason):
+    """Skip the running test on MicroPython, saying why."""
+    if IS_MICROPYTHON:
+        skip(reason)
+
+
+def run(coro):
+    """Run a coroutine to completion on a fresh event loop; return its value."""
+    import asyncio
+    return asyncio.run(coro)
+
+
+class raises:
+    """Context manager asserting that its body raises ``exc_type``.
+
+    Works like ``pytest.raises`` on both runtimes::
+
+        with raises(ValueError) as caught:
+            int('x')
+        assert 'x' in str(caught.value)
+    """
+
+    def __init__(self, exc_type):
+        self.exc_type = exc_type
+        self.value = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if exc_type is None:
+            raise AssertionError(
+                'expected {} to be raised'.format(_name(self.exc_type)))
+        if not issubclass(exc_type, self.exc_type):
+            return False  # let the unexpected exception through
+        self.value = exc_value
+        return True
+
+
+def _name(exc_type):
+    if isinstance(exc_type, tuple):
+        return ' or '.join(_name(t) for t in exc_type)
+    return exc_type.__name__
