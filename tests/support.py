@@ -23,6 +23,7 @@ class SkipTest(Exception):
 
 def skip(reason):
     """Skip the running test, saying why."""
+    __tracebackhide__ = True  # pytest reports the test's line, not this one
     if not IS_MICROPYTHON and 'pytest' in sys.modules:
         import pytest
         pytest.skip(reason)
@@ -31,6 +32,7 @@ def skip(reason):
 
 def skip_on_micropython(reason):
     """Skip the running test on MicroPython, saying why."""
+    __tracebackhide__ = True
     if IS_MICROPYTHON:
         skip(reason)
 
