@@ -1,0 +1,120 @@
+"""The few places where CPython and MicroPython differ, kept in one module.
+
+Everything else in the package imports these names and never asks which
+runtime it is running on.
+"""
+import sys
+
+IS_MICROPYTHON = sys.implementation.name == 'micropython'
+
+try:
+    from micropython import const
+except ImportError:  # CPython
+    def const(value):
+        return value
+
+import asyncio  # noqa: E402  (MicroPython 1.21+ and CPython both name it so)
+
+try:
+    CancelledError = asyncio.CancelledError
+except AttributeError:  # pragma: no cover
+    CancelledError = Exception
+
+# errno values that mean "the client went away": EPIPE, ECONNRESET (Linux,
+# BSD), ECONNABORTED, ENOTCONN (Linux, lwIP), ETIMEDOUT of lwIP.
+_DISCONNECT_ERRNOS = (32, 54, 103, 104, 107, 128, 110, 113, 9)
+
+
+def is_disconnect(exc):
+    """True when an exception only says that the peer closed the connection."""
+    if isinstance(exc, EOFError):
+        return True
+    if isinstance(exc, OSError):
+        return bool(exc.args) and exc.args[0] in _DISCONNECT_ERRNOS
+    return False
+
+
+if IS_MICROPYTHON:
+    import time
+
+    def print_exception(exc):
+        sys.print_exception(exc)
+
+    ticks_ms = time.ticks_ms
+    ticks_add = time.ticks_add
+    ticks_diff = time.ticks_diff
+
+    async def _coroutine():
+        pass
+
+    _generator_type = type(_coroutine())
+
+    def iscoroutine(obj):
+        # MicroPython's coroutines are plain generator objects.
+        return isinstance(obj, _generator_type)
+
+    async def invoke(func, *args, **kwargs):
+        """Call a handler, sync or async. Sync ones run inline: most boards
+        have no threads to spare."""
+        result = func(*args, **kwargs)
+        if isinstance(result, _generator_type):
+            result = await result
+        return result
+
+    class StreamWriter:
+        """MicroPython's asyncio streams already have awrite/aclose."""
+        def __new__(cls, stream):
+            return stream
+
+else:
+    import functools
+    import time
+    import traceback
+
+    def print_exception(exc):
+        traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+    def ticks_ms():
+        return int(time.monotonic() * 1000)
+
+    def ticks_add(ticks, delta):
+        return ticks + delta
+
+    def ticks_diff(end, start):
+        return end - start
+
+    iscoroutine = asyncio.iscoroutine
+
+    async def invoke(func, *args, **kwargs):
+        """Call a handler: async ones on the loop, sync ones in the default
+        thread pool so that they may block."""
+        if asyncio.iscoroutinefunction(func):
+            return await func(*args, **kwargs)
+        loop = asyncio.get_running_loop()
+        result = await loop.run_in_executor(
+            None, functools.partial(func, *args, **kwargs))
+        if asyncio.iscoroutine(result):
+            result = await result
+        return result
+
+    class StreamWriter:
+        """Gives CPython's StreamWriter the awrite/aclose pair that
+        MicroPython's streams have, so the rest of the code uses one API."""
+        __slots__ = ('writer',)
+
+        def __init__(self, writer):
+            self.writer = writer
+
+        async def awrite(self, data):
+            self.writer.write(data)
+            await self.writer.drain()
+
+        async def aclose(self):
+            self.writer.close()
+            try:
+                await self.writer.wait_closed()
+            except Exception:
+                pass
+
+        def get_extra_info(self, name, default=None):
+            return self.writer.get_extra_info(name, default)

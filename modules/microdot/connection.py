@@ -1,0 +1,174 @@
+"""One client connection: buffered reads, writes, and I/O deadlines.
+
+The server's only I/O object. Bytes read past the end of one request stay
+in the buffer for the next (keep-alive, pipelining). Every read and write
+that may stall sets ``deadline``; the server's sweeper cancels connections
+whose deadline has passed, so no per-operation timer is allocated."""
+from .compat import const, ticks_ms, ticks_add
+from .http import ProtocolError, find_head_end
+
+_READ_SIZE = const(1024)
+
+
+class Connection:
+    def __init__(self, reader, writer=None, client_addr=None):
+        self.reader = reader
+        self.writer = writer
+        self.client_addr = client_addr
+        self.buffer = b''
+        self.deadline = None      # ticks_ms value, or None for no limit
+        self.io_timeout = None    # ms allowed for one read or write
+        self.task = None
+        self.idle = False         # waiting for a request: safe to drop
+        self.must_close = False
+        self.sock = (self, self)  # Microdot's request.sock (reader, writer)
+
+    # --- reading ------------------------------------------------------
+    async def _fill(self):
+        """Append whatever the peer sends next; False at end of stream."""
+        if self.io_timeout is not None:
+            self.deadline = ticks_add(ticks_ms(), self.io_timeout)
+        data = await self.reader.read(_READ_SIZE)
+        if self.io_timeout is not None:
+            self.deadline = None
+        if not data:
+            return False
+        self.buffer = self.buffer + data if self.buffer else data
+        return True
+
+    def _take(self, n):
+        data = self.buffer
+        if n >= len(data):
+            self.buffer = b''
+            return data
+        self.buffer = data[n:]
+        return data[:n]
+
+    async def read(self, n=-1):
+        """Up to ``n`` bytes (all until EOF when n < 0); b'' at EOF."""
+        if n < 0:
+            while await self._fill():
+                pass
+            return self._take(len(self.buffer))
+        if not self.buffer and not await self._fill():
+            return b''
+        return self._take(n)
+
+    async def readexactly(self, n):
+        while len(self.buffer) < n:
+            if not await self._fill():
+                raise EOFError('Connection closed mid-read')
+        return self._take(n)
+
+    async def readuntil(self, separator=b'\n', limit=None):
+        start = 0
+        while True:
+            index = self.buffer.find(separator, start)
+            if index >= 0:
+                return self._take(index + len(separator))
+            if limit is not None and len(self.buffer) > limit:
+                raise ProtocolError(400, 'Line too long')
+            start = max(0, len(self.buffer) - len(separator) + 1)
+            if not await self._fill():
+                raise EOFError('Connection closed mid-line')
+
+    async def readline(self):
+        try:
+            return await self.readuntil(b'\n')
+        except EOFError:
+            return self._take(len(self.buffer))
+
+    async def read_head(self, max_length, first_byte_timeout=None,
+                        head_timeout=None):
+        """The next request head, without its final CRLFCRLF, or None when
+        the client closed the connection cleanly between requests.
+
+        ``first_byte_timeout`` bounds the wait for a new request;
+        ``head_timeout`` the time from its first byte to its last."""
+        self.idle = not self.buffer
+        timeout = first_byte_timeout if self.idle else head_timeout
+        if timeout is not None:
+            self.deadline = ticks_add(ticks_ms(), timeout)
+        saved, self.io_timeout = self.io_timeout, None
+        try:
+            start = 0
+            while True:
+                end = find_head_end(self.buffer, start)
+                if end >= 0:
+                    break
+                if len(self.buffer) > max_length:
+                    raise ProtocolError(431)
+                start = max(0, len(self.buffer) - 3)
+                if not await self._fill():
+                    if self.buffer.strip():
+                        raise EOFError('Connection closed mid-head')
+                    return None
+                if self.idle:
+                    self.idle = False
+                    if head_timeout is not None:
+                        self.deadline = ticks_add(ticks_ms(), head_timeout)
+                    # tolerate blank lines before a request (RFC 9112 2.2)
+                    self.buffer = self.buffer.lstrip(b'\r\n')
+                    start = 0
+        finally:
+            self.io_timeout = saved
+            self.deadline = None
+            self.idle = False
+        if end > max_length:
+            raise ProtocolError(431)
+        head = self.buffer[:end]
+        self.buffer = self.buffer[end + 4:]
+        return head
+
+    # --- writing ------------------------------------------------------
+    async def awrite(self, data):
+        if self.io_timeout is not None:
+            self.deadline = ticks_add(ticks_ms(), self.io_timeout)
+        await self.writer.awrite(data)
+        self.deadline = None
+
+    async def aclose(self):
+        try:
+            await self.writer.aclose()
+        except Exception:
+            pass
+
+
+class AsyncBytesIO:
+    """An in-memory stream with the async read/write API of a connection,
+    for requests built without a socket (tests, the test client)."""
+
+    def __init__(self, data=b''):
+        self.data = data
+        self.position = 0
+        self.written = []
+
+    async def read(self, n=-1):
+        if n < 0:
+            n = len(self.data) - self.position
+        data = self.data[self.position:self.position + n]
+        self.position += len(data)
+        return data
+
+    async def readexactly(self, n):
+        data = await self.read(n)
+        if len(data) < n:
+            raise EOFError('End of data')
+        return data
+
+    async def readuntil(self, separator=b'\n'):
+        index = self.data.find(separator, self.position)
+        end = len(self.data) if index < 0 else index + len(separator)
+        return await self.read(end - self.position)
+
+    async def readline(self):
+        return await self.readuntil(b'\n')
+
+    async def awrite(self, data):
+        self.written.append(bytes(data))
+
+    async def aclose(self):
+        pass
+
+    def getvalue(self):
+        return b''.join(self.written)

@@ -1,0 +1,220 @@
+"""HTTP/1.1 wire format, free of I/O.
+
+Parsing takes bytes that have already been read and returns plain values;
+serialising turns values into bytes. Nothing here touches a socket, so the
+parser can be fed hostile input in tests on every runtime.
+
+Rules enforced on requests (RFC 9112):
+- lines end with CRLF; a bare LF in the head is a 400;
+- the request line is ``METHOD SP TARGET SP HTTP/x.y``: a 400 otherwise, a
+  505 for a version other than 1.0 or 1.1;
+- header names are tokens with no space before the colon; folded lines,
+  a doubled or malformed Content-Length, and Content-Length together with
+  Transfer-Encoding are 400s; a transfer coding other than chunked is a 501.
+"""
+from .compat import const
+
+_TOKEN_CHARS = set(
+    b"!#$%&'*+-.^_`|~0123456789"
+    b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')
+_HEX_DIGITS = set(b'0123456789abcdefABCDEF')
+_MAX_CHUNK_SIZE_DIGITS = const(8)
+
+REASONS = {
+    100: 'Continue', 101: 'Switching Protocols',
+    200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
+    206: 'Partial Content',
+    301: 'Moved Permanently', 302: 'Found', 303: 'See Other',
+    304: 'Not Modified', 307: 'Temporary Redirect',
+    308: 'Permanent Redirect',
+    400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
+    404: 'Not Found', 405: 'Method Not Allowed', 406: 'Not Acceptable',
+    408: 'Request Timeout', 409: 'Conflict', 410: 'Gone',
+    411: 'Length Required', 412: 'Precondition Failed',
+    413: 'Content Too Large', 414: 'URI Too Long',
+    415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+    429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
+    500: 'Internal Server Error', 501: 'Not Implemented',
+    502: 'Bad Gateway', 503: 'Service Unavailable',
+    505: 'HTTP Version Not Supported',
+}
+
+
+class HTTPException(Exception):
+    """An HTTP error status, raised by ``abort()`` or by the parser."""
+    def __init__(self, status_code, reason=None):
+        super().__init__(status_code, reason)
+        self.status_code = status_code
+        self.reason = reason or REASONS.get(status_code, 'Error')
+
+    def __repr__(self):  # pragma: no cover
+        return 'HTTPException: {}'.format(self.status_code)
+
+
+class ProtocolError(HTTPException):
+    """The client broke the protocol: answer, then close the connection."""
+
+
+def _is_token(data):
+    if not data:
+        return False
+    for byte in data:
+        if byte not in _TOKEN_CHARS:
+            return False
+    return True
+
+
+def find_head_end(buffer, start=0):
+    """Index of the CRLFCRLF that ends a request head in ``buffer``, or -1.
+
+    Raises ProtocolError when the client ends its head with bare LFs, so that
+    such a request is refused at once instead of waiting for a timeout."""
+    end = buffer.find(b'\r\n\r\n', start)
+    if end < 0 and buffer.find(b'\n\n', start) >= 0:
+        raise ProtocolError(400, 'Bare LF in request head')
+    return end
+
+
+def parse_request_line(line, max_length):
+    """Split ``b'GET /x HTTP/1.1'`` into ``('GET', '/x', '1.1')``."""
+    if len(line) > max_length:
+        raise ProtocolError(414)
+    parts = line.split(b' ')
+    if len(parts) != 3:
+        raise ProtocolError(400, 'Malformed request line')
+    method, target, version = parts
+    if not _is_token(method):
+        raise ProtocolError(400, 'Malformed method')
+    if not version.startswith(b'HTTP/') or len(version) != 8 or \
+            version[6] != 46 or not (48 <= version[5] <= 57) or \
+            not (48 <= version[7] <= 57):
+        raise ProtocolError(400, 'Malformed HTTP version')
+    if version != b'HTTP/1.1' and version != b'HTTP/1.0':
+        raise ProtocolError(505)
+    if not target or b'\x00' in target or b'\r' in target or \
+            b'\t' in target:
+        raise ProtocolError(400, 'Malformed target')
+    first = target[0]
+    if first != 47:  # '/'
+        if target == b'*':
+            pass
+        elif target.startswith(b'http://') or target.startswith(b'https://'):
+            # absolute form: keep path and query only
+            slash = target.find(b'/', target.find(b'//') + 2)
+            target = target[slash:] if slash >= 0 else b'/'
+        else:
+            raise ProtocolError(400, 'Malformed target')
+    try:
+        return method.decode(), target.decode(), version[5:].decode()
+    except ValueError:
+        raise ProtocolError(400, 'Target is not valid UTF-8')
+
+
+def parse_head(data, end, max_line, max_headers, headers):
+    """Parse the request head in ``data[:end]`` (CRLFs, no final blank line).
+
+    Header fields are stored in ``headers`` (a NoCaseDict) under their
+    given names; repeated fields are joined with commas as RFC 9110 allows,
+    except the ones that must not repeat. Returns (method, target, version).
+    """
+    line_end = data.find(b'\r\n', 0, end)
+    if line_end < 0:
+        line_end = end
+    if b'\n' in data[:line_end]:
+        raise ProtocolError(400, 'Bare LF in request line')
+    method, target, version = parse_request_line(data[:line_end], max_line)
+    count = 0
+    pos = line_end + 2
+    while pos < end:
+        line_end = data.find(b'\r\n', pos, end)
+        if line_end < 0:
+            line_end = end
+        if line_end - pos > max_line:
+            raise ProtocolError(431)
+        count += 1
+        if count > max_headers:
+            raise ProtocolError(431)
+        _parse_field(data[pos:line_end], headers)
+        pos = line_end + 2
+    return method, target, version
+
+
+def _parse_field(line, headers):
+    colon = line.find(b':')
+    if colon <= 0:
+        raise ProtocolError(400, 'Malformed header')
+    name = line[:colon]
+    if not _is_token(name):
+        raise ProtocolError(400, 'Malformed header name')
+    value = line[colon + 1:].strip(b' \t')
+    if b'\n' in value or b'\r' in value or b'\x00' in value:
+        raise ProtocolError(400, 'Malformed header value')
+    try:
+        name = name.decode()
+        value = value.decode()
+    except ValueError:
+        raise ProtocolError(400, 'Header value is not valid UTF-8')
+    old = headers.get(name)
+    if old is None:
+        headers[name] = value
+        return
+    lower = name.lower()
+    if lower == 'content-length' or lower == 'host' or \
+            lower == 'transfer-encoding':
+        raise ProtocolError(400, 'Repeated ' + name)
+    headers[name] = old + ('; ' if lower == 'cookie' else ', ') + value
+
+
+def parse_content_length(value):
+    """A Content-Length field as an int; digits only, else a 400."""
+    if not value or not value.isdigit() or len(value) > 15:
+        raise ProtocolError(400, 'Malformed Content-Length')
+    return int(value)
+
+
+def parse_chunk_size(line):
+    """The size from a chunk-size line (extensions ignored); 400 if bad."""
+    semicolon = line.find(b';')
+    if semicolon >= 0:
+        line = line[:semicolon]
+    line = line.rstrip(b' \t')
+    if not line or len(line) > _MAX_CHUNK_SIZE_DIGITS:
+        raise ProtocolError(400, 'Malformed chunk size')
+    for byte in line:
+        if byte not in _HEX_DIGITS:
+            raise ProtocolError(400, 'Malformed chunk size')
+    return int(line, 16)
+
+
+def response_head(status_code, reason, headers):
+    """Serialise the status line and header fields of a response.
+
+    A header value that is a list becomes one field per item (Set-Cookie).
+    CR or LF in a value would let a caller inject headers: it is refused."""
+    parts = ['HTTP/1.1 ', str(status_code), ' ', reason, '\r\n']
+    for name, value in headers.items():
+        if isinstance(value, list):
+            for item in value:
+                _add_field(parts, name, item)
+        else:
+            _add_field(parts, name, value)
+    parts.append('\r\n')
+    return ''.join(parts).encode()
+
+
+def _add_field(parts, name, value):
+    value = str(value)
+    if '\n' in value or '\r' in value or '\n' in name or '\r' in name:
+        raise ValueError('CR or LF in header ' + name)
+    parts.append(name)
+    parts.append(': ')
+    parts.append(value)
+    parts.append('\r\n')
+
+
+def chunk(data):
+    """Frame ``data`` as one chunk of a chunked body."""
+    return b'%x\r\n' % len(data) + data + b'\r\n'
+
+
+LAST_CHUNK = b'0\r\n\r\n'

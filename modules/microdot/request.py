@@ -1,0 +1,351 @@
+"""The Request object, built from a request head and its body framing."""
+import json
+
+from .compat import const
+from .connection import Connection, AsyncBytesIO
+from .http import (HTTPException, ProtocolError, parse_head,
+                   parse_content_length, parse_chunk_size)
+from .structures import NoCaseDict
+from .urls import url_decode, parse_query, parse_cookies
+
+_CONTINUE = b'HTTP/1.1 100 Continue\r\n\r\n'
+_MAX_TRAILERS = const(32)
+
+
+class _G:
+    """Free-form per-request storage: ``request.g.user = ...``."""
+
+
+class Request:
+    #: Largest request body accepted; larger ones get a 413.
+    max_content_length = 16 * 1024
+    #: Largest body loaded into ``body``; larger ones are read through
+    #: ``stream``.
+    max_body_length = 16 * 1024
+    #: Longest request line or header line accepted (414 / 431 past it).
+    max_readline = 2 * 1024
+    #: Largest request head (request line and all headers): 431 past it.
+    max_head_length = 8 * 1024
+    #: Most header fields accepted in one request: 431 past it.
+    max_headers = 48
+
+    def __init__(self, app, client_addr, method, url, http_version, headers,
+                 body=None, stream=None, sock=None, url_prefix='',
+                 subapp=None, scheme=None, route=None):
+        self.app = app
+        self.client_addr = client_addr
+        self.method = method
+        self.url = url
+        self.http_version = http_version
+        self.headers = headers
+        self.scheme = scheme or 'http'
+        self.sock = sock
+        self.url_prefix = url_prefix
+        self.subapp = subapp
+        self.route = route
+        raw_path, _, self.query_string = url.partition('?')
+        try:
+            self.path = url_decode(raw_path, False)
+        except ValueError:
+            raise ProtocolError(400, 'Malformed path')
+        length = headers.get('Content-Length')
+        self.content_length = parse_content_length(length) if length else 0
+        self.content_type = headers.get('Content-Type')
+        self._body = body
+        self._stream = stream
+        self._args = self._cookies = self._json = self._form = None
+        self._g = None
+        self.after_request_handlers = None
+        self.files = None
+        self.error = None   # a status the engine detected before dispatch
+
+    # --- building from a connection ------------------------------------
+    @staticmethod
+    async def create(app, client_reader, client_writer, client_addr,
+                     scheme=None):
+        """Read one request from a stream; None if the client closed it
+        cleanly before sending one. Protocol errors raise ProtocolError."""
+        if isinstance(client_reader, Connection):
+            conn = client_reader
+        else:
+            conn = Connection(client_reader, client_writer, client_addr)
+        head = await conn.read_head(
+            Request.max_head_length,
+            _ms(getattr(app, 'idle_timeout', None)),
+            _ms(getattr(app, 'header_timeout', None)))
+        if head is None:
+            return None
+        headers = NoCaseDict()
+        method, url, version = parse_head(
+            head, len(head), Request.max_readline, Request.max_headers,
+            headers)
+        req = Request(app, client_addr, method, url, version, headers,
+                      sock=conn.sock, scheme=scheme)
+        req.connection = conn
+        await req._start_body(conn)
+        return req
+
+    async def _start_body(self, conn):
+        coding = self.headers.get('Transfer-Encoding')
+        if coding is not None:
+            if 'Content-Length' in self.headers or self.http_version == '1.0':
+                raise ProtocolError(400, 'Conflicting body framing')
+            if coding.lower() != 'chunked':
+                raise ProtocolError(501, 'Unsupported transfer coding')
+            await self._continue(conn)
+            reader = ChunkedBodyReader(conn, self.max_content_length)
+            parts = []
+            size = 0
+            while size <= self.max_body_length:
+                data = await reader.read(self.max_body_length + 1 - size)
+                if not data:
+                    break
+                parts.append(data)
+                size += len(data)
+            data = b''.join(parts)
+            if reader.done:
+                self._body = data
+            else:
+                reader.unread(data)
+                self._body = b''
+                self._stream = reader
+            self.content_length = 0
+            return
+        length = self.content_length
+        if length == 0:
+            self._body = b''
+        elif length > self.max_content_length:
+            self.error = 413
+            self._body = b''
+            conn.must_close = True
+        elif length <= self.max_body_length:
+            await self._continue(conn)
+            self._body = await conn.readexactly(length)
+        else:
+            await self._continue(conn)
+            self._body = b''
+            self._stream = LengthBodyReader(conn, length)
+
+    async def _continue(self, conn):
+        expect = self.headers.get('Expect')
+        if expect is not None and expect.lower() == '100-continue' and \
+                self.http_version == '1.1':
+            await conn.awrite(_CONTINUE)
+
+    async def finish_body(self):
+        """Skip what the handler left unread of the body; False when the
+        connection cannot be reused (the body was not fully framed)."""
+        stream = self._stream
+        if stream is None or not hasattr(stream, 'discard'):
+            return True
+        try:
+            await stream.discard()
+        except (HTTPException, EOFError, ValueError):
+            return False
+        return True
+
+    # --- attributes ----------------------------------------------------
+    @property
+    def keep_alive(self):
+        if self.http_version != '1.1':
+            return False
+        value = self.headers.get('Connection')
+        return value is None or 'close' not in value.lower()
+
+    @property
+    def args(self):
+        if self._args is None:
+            try:
+                self._args = parse_query(self.query_string)
+            except ValueError:
+                raise HTTPException(400, 'Malformed query string')
+        return self._args
+
+    @args.setter
+    def args(self, value):
+        self._args = value
+
+    @property
+    def cookies(self):
+        if self._cookies is None:
+            self._cookies = parse_cookies(self.headers.get('Cookie'))
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, value):
+        self._cookies = value
+
+    @property
+    def g(self):
+        if self._g is None:
+            self._g = _G()
+        return self._g
+
+    @property
+    def body(self):
+        return self._body if self._body is not None else b''
+
+    @property
+    def stream(self):
+        if self._stream is None:
+            self._stream = AsyncBytesIO(self.body)
+        return self._stream
+
+    @property
+    def json(self):
+        if self._json is None:
+            content_type = self.content_type
+            if not content_type or \
+                    not content_type.startswith('application/json'):
+                return None
+            try:
+                self._json = json.loads(self.body.decode())
+            except ValueError:
+                raise HTTPException(400, 'Malformed JSON body')
+        return self._json
+
+    @property
+    def form(self):
+        if self._form is None:
+            content_type = self.content_type
+            if not content_type or not content_type.startswith(
+                    'application/x-www-form-urlencoded'):
+                return None
+            try:
+                self._form = parse_query(self.body)
+            except ValueError:
+                raise HTTPException(400, 'Malformed form body')
+        return self._form
+
+    @form.setter
+    def form(self, value):
+        self._form = value
+
+    def after_request(self, f):
+        """Register a handler run after this request's response is made."""
+        if self.after_request_handlers is None:
+            self.after_request_handlers = []
+        self.after_request_handlers.append(f)
+        return f
+
+
+def _ms(seconds):
+    return None if seconds is None else int(seconds * 1000)
+
+
+class _BodyReader:
+    """The async file-like API shared by the two kinds of streamed body."""
+
+    async def readexactly(self, n):
+        data = await self.read(n)
+        while len(data) < n:
+            more = await self.read(n - len(data))
+            if not more:
+                raise EOFError('Body ended early')
+            data += more
+        return data
+
+    async def readuntil(self, separator=b'\n'):
+        data = b''
+        while not data.endswith(separator):
+            more = await self.read(1)
+            if not more:
+                break
+            data += more
+        return data
+
+    async def readline(self):
+        return await self.readuntil(b'\n')
+
+    async def discard(self):
+        while await self.read(1024):
+            pass
+
+
+class LengthBodyReader(_BodyReader):
+    """A body of known Content-Length, read from the connection on demand."""
+
+    def __init__(self, conn, length):
+        self.conn = conn
+        self.remaining = length
+
+    async def read(self, n=-1):
+        if self.remaining <= 0:
+            return b''
+        if n < 0 or n > self.remaining:
+            n = self.remaining
+        if not self.conn.buffer and not await self.conn._fill():
+            raise EOFError('Body ended early')
+        data = self.conn._take(n)
+        self.remaining -= len(data)
+        return data
+
+
+class ChunkedBodyReader(_BodyReader):
+    """A chunked request body, decoded as it is read.
+
+    The total is held to ``limit`` bytes (413 past it); chunk-size lines
+    and trailers are bounded too."""
+
+    def __init__(self, conn, limit):
+        self.conn = conn
+        self.limit = limit
+        self.total = 0
+        self.in_chunk = 0          # bytes left in the current chunk
+        self.done = False
+        self.pending = b''         # bytes given back with unread()
+
+    def unread(self, data):
+        self.pending = data + self.pending
+
+    async def _next_chunk(self):
+        if self.total:             # the CRLF that ends the previous chunk
+            if await self.conn.readexactly(2) != b'\r\n':
+                raise ProtocolError(400, 'Malformed chunk')
+        line = await self.conn.readuntil(b'\r\n', 1024)
+        size = parse_chunk_size(line[:-2])
+        if size == 0:
+            await self._skip_trailers()
+            self.done = True
+            return
+        self.total += size
+        if self.total > self.limit:
+            raise ProtocolError(413)
+        self.in_chunk = size
+
+    async def _skip_trailers(self):
+        for _ in range(_MAX_TRAILERS):
+            line = await self.conn.readuntil(b'\r\n', 1024)
+            if line == b'\r\n':
+                return
+            if b':' not in line:
+                raise ProtocolError(400, 'Malformed trailer')
+        raise ProtocolError(431)
+
+    async def read(self, n=-1):
+        if self.pending:
+            if n < 0:
+                data = self.pending + await self._read_chunks(-1)
+                self.pending = b''
+                return data
+            data, self.pending = self.pending[:n], self.pending[n:]
+            return data
+        return await self._read_chunks(n)
+
+    async def _read_chunks(self, n):
+        parts = []
+        wanted = n
+        while not self.done and wanted != 0:
+            if self.in_chunk == 0:
+                await self._next_chunk()
+                continue
+            size = self.in_chunk if wanted < 0 else min(wanted, self.in_chunk)
+            if not self.conn.buffer and not await self.conn._fill():
+                raise EOFError('Body ended early')
+            data = self.conn._take(size)
+            self.in_chunk -= len(data)
+            parts.append(data)
+            if wanted > 0:
+                wanted -= len(data)
+                break  # give back what arrived rather than wait for more
+        return b''.join(parts)

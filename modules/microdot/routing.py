@@ -1,0 +1,98 @@
+"""URL patterns: ``/users/<int:id>`` compiled once, matched per request."""
+import re
+
+
+class URLPattern:
+    """A route's path pattern.
+
+    Static patterns match by string comparison; patterns with dynamic
+    segments (``<name>``, ``<int:name>``, ``<path:name>``,
+    ``<re:REGEX:name>`` or a registered type) compile to one regular
+    expression. A segment parser that returns None means "no match"."""
+
+    segment_patterns = {
+        'string': '/([^/]+)',
+        'int': '/(-?\\d+)',
+        'path': '/(.+)',
+    }
+    segment_parsers = {
+        'int': lambda value: int(value),
+    }
+
+    def __init__(self, url_pattern):
+        self.url_pattern = url_pattern
+        self.regex = None
+        self.args = []
+        self.compile()
+
+    def compile(self):
+        if '<' not in self.url_pattern:
+            self.regex = None
+            return None
+        pattern = ''
+        self.args = []
+        for segment in self.url_pattern.lstrip('/').split('/'):
+            if segment.startswith('<') and segment.endswith('>'):
+                pattern += self._dynamic_segment(segment[1:-1])
+            elif '<' in segment or '>' in segment:
+                raise ValueError('Malformed URL pattern ' + self.url_pattern)
+            else:
+                pattern += '/' + _escape(segment)
+        self.regex = re.compile('^' + pattern + '$')
+        return self.regex
+
+    def _dynamic_segment(self, spec):
+        if spec.startswith('re:'):
+            regex, _, name = spec[3:].rpartition(':')
+            if not regex or not name:
+                raise ValueError('Malformed re segment <' + spec + '>')
+            self.args.append((name, None))
+            return '/(' + regex + ')'
+        type_name, _, name = spec.partition(':')
+        if not name:
+            type_name, name = 'string', type_name
+        if type_name not in self.segment_patterns:
+            raise ValueError('Unknown URL segment type ' + type_name)
+        self.args.append((name, self.segment_parsers.get(type_name)))
+        return self.segment_patterns[type_name]
+
+    def match(self, path):
+        """The route arguments as a dict if ``path`` matches, else None."""
+        if self.regex is None:
+            return {} if path == self.url_pattern else None
+        found = self.regex.match(path)
+        if found is None:
+            return None
+        args = {}
+        index = 1
+        for name, parser in self.args:
+            value = found.group(index)
+            index += 1
+            if parser is not None:
+                try:
+                    value = parser(value)
+                except ValueError:
+                    return None
+                if value is None:
+                    return None
+            args[name] = value
+        return args
+
+    @classmethod
+    def register_type(cls, type_name, pattern='[^/]+', parser=None):
+        """Teach patterns a segment type, e.g. ``<hex:id>``."""
+        cls.segment_patterns[type_name] = '/(' + pattern + ')'
+        cls.segment_parsers[type_name] = parser
+
+    def __repr__(self):  # pragma: no cover
+        return 'URLPattern({!r})'.format(self.url_pattern)
+
+
+def _escape(text):
+    # MicroPython's re has no re.escape; static segments are plain text
+    out = ''
+    for char in text:
+        if char in '.^$*+?{}[]\\|()':
+            out += '\\'
+        out += char
+    return out

@@ -1,0 +1,168 @@
+"""The built-in asyncio server: accepts connections and serves requests
+on each, one after another, for as long as the client keeps it open.
+
+Timeouts cost nothing per request: each Connection records a deadline
+while it waits on the network, and one sweeper task per server cancels
+connections whose deadline has passed."""
+import asyncio
+
+from .compat import (CancelledError, StreamWriter, IS_MICROPYTHON,
+                     is_disconnect, print_exception, ticks_ms, ticks_diff)
+from .connection import Connection
+from .http import HTTPException, REASONS
+from .request import Request
+from .response import Response
+
+_SWEEP_SECONDS = 1
+_BUSY = b'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n' \
+    b'Content-Length: 19\r\nConnection: close\r\n\r\nService Unavailable'
+
+
+async def start_server(app, host, port, debug, ssl, start_serving):
+    app.debug = debug
+    app.shutting_down = False
+    app.connections = set()
+
+    async def serve(reader, writer):
+        await serve_connection(app, reader, writer, ssl is not None)
+
+    kwargs = {'backlog': app.backlog}
+    if ssl is not None:
+        kwargs['ssl'] = ssl
+    app.server = await asyncio.start_server(serve, host, port, **kwargs)
+    app.sweeper = asyncio.create_task(_sweep(app))
+    if debug:
+        print('Serving on {}:{}{}'.format(host, port, ' (TLS)' if ssl else ''))
+    if start_serving:
+        await wait_closed(app)
+    return app.server
+
+
+async def wait_closed(app):
+    """Wait until the server has shut down and its connections ended."""
+    await app.server.wait_closed()
+    while app.connections:
+        await asyncio.sleep(0.05)
+    app.sweeper.cancel()
+
+
+def run(app, host, port, debug, ssl):
+    try:
+        asyncio.run(start_server(app, host, port, debug, ssl, True))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if IS_MICROPYTHON:
+            asyncio.new_event_loop()  # leave a clean loop for a later run
+
+
+def shutdown(app):
+    app.shutting_down = True
+    if app.server is not None:
+        app.server.close()
+    for conn in list(app.connections or ()):
+        if conn.idle and conn.task is not None:
+            conn.task.cancel()
+
+
+async def _sweep(app):
+    while True:
+        await asyncio.sleep(_SWEEP_SECONDS)
+        now = ticks_ms()
+        for conn in list(app.connections):
+            deadline = conn.deadline
+            if deadline is not None and ticks_diff(now, deadline) >= 0:
+                conn.deadline = None
+                conn.timed_out = True
+                if conn.task is not None:
+                    conn.task.cancel()
+
+
+def _peer(writer):
+    try:
+        return writer.get_extra_info('peername')
+    except Exception:
+        return None
+
+
+async def serve_connection(app, reader, writer, tls=False):
+    """Serve requests on one connection until either side closes it."""
+    writer = StreamWriter(writer)
+    conn = Connection(reader, writer, _peer(writer))
+    conn.task = asyncio.current_task()
+    conn.timed_out = False
+    if app.max_connections is not None and \
+            len(app.connections) >= app.max_connections:
+        try:
+            await writer.awrite(_BUSY)
+        except Exception:
+            pass
+        await conn.aclose()
+        return
+    app.connections.add(conn)
+    conn.io_timeout = int(app.io_timeout * 1000) if app.io_timeout else None
+    scheme = 'https' if tls else 'http'
+    try:
+        while not app.shutting_down:
+            if not await serve_request(app, conn, scheme):
+                break
+    except CancelledError:
+        if conn.timed_out and conn.buffer:
+            await _send_error(conn, 408)
+    except Exception as exc:
+        if not is_disconnect(exc):
+            print_exception(exc)
+    finally:
+        app.connections.discard(conn)
+        await conn.aclose()
+
+
+async def serve_request(app, conn, scheme):
+    """Read, dispatch and answer one request; False to close after it."""
+    try:
+        req = await Request.create(app, conn, conn, conn.client_addr, scheme)
+    except HTTPException as exc:
+        await _send_error(conn, exc.status_code, exc.reason)
+        return False
+    if req is None:
+        return False
+    res = await app.dispatch_request(req)
+    if res is Response.already_handled:
+        return False
+    keep_alive = req.keep_alive and not conn.must_close and \
+        not app.shutting_down
+    connection = res.headers.get('Connection')
+    if connection is not None and 'close' in connection.lower():
+        keep_alive = False
+    if res._is_streamed() and 'Content-Length' not in res.headers:
+        if keep_alive and req.method != 'HEAD':
+            res.chunked = True
+        elif req.method != 'HEAD':
+            keep_alive = False
+    if req.method == 'HEAD':
+        res.is_head = True
+    if not keep_alive:
+        res.headers['Connection'] = 'close'
+    try:
+        await res.write(conn)
+    except ValueError as exc:   # an invalid header value: nothing was sent
+        print_exception(exc)
+        await _send_error(conn, 500)
+        return False
+    if app.debug:
+        print('{} {} {}'.format(req.method, req.path, res.status_code))
+    if keep_alive:
+        keep_alive = await req.finish_body()
+    return keep_alive
+
+
+async def _send_error(conn, status_code, reason=None):
+    """Answer a request that could not be parsed, then let it close."""
+    body = (reason or REASONS.get(status_code, 'Error')).encode()
+    head = 'HTTP/1.1 {} {}\r\nContent-Type: text/plain; charset=UTF-8\r\n' \
+        'Content-Length: {}\r\nConnection: close\r\n\r\n'.format(
+            status_code, REASONS.get(status_code, 'Error'), len(body))
+    try:
+        await conn.awrite(head.encode() + body)
+    except Exception:
+        pass

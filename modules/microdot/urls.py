@@ -1,0 +1,90 @@
+"""Percent-encoding, query strings, form bodies and cookie headers."""
+from .structures import MultiDict
+
+_HEX = '0123456789abcdefABCDEF'
+_SAFE = set(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+                  b'0123456789-._~')
+
+
+def url_decode(text, plus=True):
+    """Decode percent-escapes (and '+' as space when ``plus``) to a str.
+
+    Accepts str or bytes. A malformed escape or bytes that are not UTF-8
+    raise ValueError, which request parsing turns into a 400."""
+    if isinstance(text, str):
+        if '%' not in text:
+            return text.replace('+', ' ') if plus and '+' in text else text
+        text = text.encode()
+    elif b'%' not in text:
+        text = text.replace(b'+', b' ') if plus else text
+        return text.decode()
+    if plus:
+        text = text.replace(b'+', b' ')
+    pieces = text.split(b'%')
+    out = bytearray(pieces[0])
+    for piece in pieces[1:]:
+        if len(piece) < 2 or chr(piece[0]) not in _HEX or \
+                chr(piece[1]) not in _HEX:
+            raise ValueError('Malformed percent-escape')
+        out.append(int(piece[:2], 16))
+        out.extend(piece[2:])
+    return bytes(out).decode()
+
+
+def url_encode(text, safe=''):
+    """Percent-encode a str for use in a URL path segment or query value."""
+    data = text.encode() if isinstance(text, str) else text
+    keep = _SAFE if not safe else _SAFE | set(safe.encode())
+    out = []
+    for byte in data:
+        if byte in keep:
+            out.append(chr(byte))
+        else:
+            out.append('%{:02X}'.format(byte))
+    return ''.join(out)
+
+
+def parse_query(text, into=None):
+    """Parse ``a=1&b=2&a=3`` (str or bytes) into a MultiDict."""
+    result = MultiDict() if into is None else into
+    if not text:
+        return result
+    separator = '&' if isinstance(text, str) else b'&'
+    equals = '=' if isinstance(text, str) else b'='
+    for field in text.split(separator):
+        if not field:
+            continue
+        name, _, value = field.partition(equals)
+        result[url_decode(name)] = url_decode(value)
+    return result
+
+
+def encode_query(values):
+    """The inverse of parse_query: a dict or MultiDict to ``a=1&b=2``."""
+    fields = []
+    getlist = getattr(values, 'getlist', None)
+    for name in values:
+        items = getlist(name) if getlist else [values[name]]
+        for value in items:
+            fields.append(url_encode(str(name)) + '=' + url_encode(str(value)))
+    return '&'.join(fields)
+
+
+def parse_cookies(header):
+    """Parse a Cookie header (``a=1; b="2"``) into a plain dict.
+
+    Values are returned as sent, without quotes; fields without a name are
+    ignored rather than refused, as browsers send what they stored."""
+    cookies = {}
+    if not header:
+        return cookies
+    for field in header.split(';'):
+        name, equals, value = field.partition('=')
+        name = name.strip()
+        if not equals or not name:
+            continue
+        value = value.strip()
+        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+            value = value[1:-1]
+        cookies[name] = value
+    return cookies
