@@ -1,0 +1,142 @@
+# Build, test and run targets (GNU make). Every target that needs a tool
+# creates or updates the virtual environment .venv itself, from the `dev`
+# extra of pyproject.toml (the one place where tool versions are pinned).
+#
+#   make run     serve examples/hello.py on the MicroPython unix port
+#                (http://127.0.0.1:5000); RUNTIME=cpython|micropython-mpy
+#                and APP=path/to/app.py override.
+#   make test    the whole suite: CPython (pytest over tests/ and
+#                host_tests/), then tests/ on the MicroPython unix port from
+#                .py sources, then from mpy-cross output.
+
+SHELL := bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+MICROPYTHON := $(VENV)/bin/micropython
+MPY_CROSS := $(VENV)/bin/mpy-cross
+VENV_STAMP := $(VENV)/.installed-dev
+DEPS_STAMP := deps/.installed/utemplate
+
+# Module search paths for the unix port. `.frozen` holds its frozen asyncio.
+MICROPYPATH_SRC := modules:deps:.frozen
+MICROPYPATH_MPY := build/mpy:build/mpy-deps:.frozen
+# Wall-clock limit for one MicroPython test run (seconds).
+MPY_TEST_TIMEOUT ?= 900
+RESULTS := build/test-results
+
+RUNTIME ?= micropython
+APP ?= examples/hello.py
+
+.PHONY: help venv deps mpy test test-cpython test-host test-mpy-src \
+        test-mpy-bin run clean distclean
+
+help:
+	@echo 'make run     serve $(APP) on the MicroPython unix port (RUNTIME=cpython|micropython|micropython-mpy, APP=...)'
+	@echo 'make test    run the whole suite on CPython, MicroPython (.py) and MicroPython (.mpy)'
+	@echo 'make test-cpython | test-host | test-mpy-src | test-mpy-bin   one part of it'
+	@echo 'make venv | deps | mpy | clean | distclean'
+
+# -- tools ---------------------------------------------------------------------
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --progress-bar off -q -e '.[dev]'
+	@touch $@
+
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP): tools/fetch_deps.py | $(VENV_STAMP)
+	$(VPY) tools/fetch_deps.py --dest deps
+	@touch $@
+
+mpy: $(VENV_STAMP) $(DEPS_STAMP)
+	$(VPY) tools/build_mpy.py --mpy-cross $(MPY_CROSS) modules build/mpy
+	$(VPY) tools/build_mpy.py --mpy-cross $(MPY_CROSS) deps build/mpy-deps
+
+# -- tests ---------------------------------------------------------------------
+# Each runtime prints its own closing line and writes its counts to
+# $(RESULTS)/<name>; `test` runs all three even if one fails, then prints the
+# totals and fails if any runtime failed, reported nothing, or ran no test.
+
+test:
+	@rm -rf $(RESULTS); status=0; \
+	$(MAKE) --no-print-directory test-cpython || status=1; \
+	$(MAKE) --no-print-directory test-mpy-src || status=1; \
+	$(MAKE) --no-print-directory test-mpy-bin || status=1; \
+	$(VPY) tools/test_summary.py $(RESULTS) \
+	    'cpython=CPython (pytest)' \
+	    'mpy-src=micropython (source)' \
+	    'mpy-bin=micropython (mpy)' || status=1; \
+	exit $$status
+
+# pytest exits 5 when it collected nothing: that is a broken suite, say so.
+define run_pytest
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/$(1); \
+	MDFW_RESULTS=$(RESULTS)/$(1) $(VPY) -m pytest $(2) || status=$$?; \
+	if [ "$${status:-0}" = 5 ]; then \
+	    echo 'pytest collected no tests in $(2): failing'; exit 1; fi; \
+	exit $${status:-0}
+endef
+
+# host_tests/ also start servers from build/mpy, hence `mpy`.
+test-cpython: $(VENV_STAMP) $(DEPS_STAMP) mpy
+	$(call run_pytest,cpython,tests host_tests)
+
+test-host: $(VENV_STAMP) $(DEPS_STAMP) mpy
+	$(call run_pytest,host,host_tests)
+
+test-mpy-src: $(VENV_STAMP) $(DEPS_STAMP)
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/mpy-src
+	MICROPYPATH=$(MICROPYPATH_SRC) timeout -k 10 $(MPY_TEST_TIMEOUT) \
+	    $(MICROPYTHON) tools/mpy_test_runner.py \
+	    --label 'micropython (source)' --results $(RESULTS)/mpy-src tests
+
+# No .py of the framework on the path; the runner also checks that every
+# microdot module it saw was loaded from a .mpy file.
+test-mpy-bin: $(VENV_STAMP) mpy
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/mpy-bin
+	MICROPYPATH=$(MICROPYPATH_MPY) timeout -k 10 $(MPY_TEST_TIMEOUT) \
+	    $(MICROPYTHON) tools/mpy_test_runner.py \
+	    --label 'micropython (mpy)' --results $(RESULTS)/mpy-bin \
+	    --require-mpy microdot tests
+
+# Later targets (added by their owners): bench, fuzz, soak, firmware, flash,
+# deploy.
+
+# -- demo ----------------------------------------------------------------------
+
+# The app runs in its own directory (so relative paths such as
+# templates/ resolve as in the examples), with absolute module paths.
+ABS_MICROPYPATH_SRC := $(CURDIR)/modules:$(CURDIR)/deps:.frozen
+ABS_MICROPYPATH_MPY := $(CURDIR)/build/mpy:$(CURDIR)/build/mpy-deps:.frozen
+
+run: $(VENV_STAMP) $(DEPS_STAMP)
+	@test -f '$(APP)' || { echo 'make run: no such app: $(APP)'; exit 2; }
+	@cd '$(dir $(APP))' && case '$(RUNTIME)' in \
+	micropython) \
+	    echo 'Serving $(APP) on the MicroPython unix port (Ctrl-C stops it)'; \
+	    MICROPYPATH=$(ABS_MICROPYPATH_SRC) exec $(abspath $(MICROPYTHON)) $(notdir $(APP)) ;; \
+	micropython-mpy) \
+	    $(MAKE) -C $(CURDIR) --no-print-directory mpy >/dev/null; \
+	    echo 'Serving $(APP) on the MicroPython unix port from build/mpy (Ctrl-C stops it)'; \
+	    MICROPYPATH=$(ABS_MICROPYPATH_MPY) exec $(abspath $(MICROPYTHON)) $(notdir $(APP)) ;; \
+	cpython) \
+	    echo 'Serving $(APP) on CPython (Ctrl-C stops it)'; \
+	    PYTHONPATH=$(CURDIR)/modules:$(CURDIR)/deps exec $(abspath $(VPY)) $(notdir $(APP)) ;; \
+	*) echo 'RUNTIME must be micropython, micropython-mpy or cpython'; exit 2 ;; \
+	esac
+
+# -- housekeeping ----------------------------------------------------------------
+
+clean:
+	rm -rf build deps .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune \
+	    -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,234 @@
+"""Fixtures that run an app script as a real server process.
+
+An app script listens on 127.0.0.1 at the port given in the environment
+variable PORT::
+
+    app.run(host='127.0.0.1', port=int(os.getenv('PORT')))
+
+and a test starts it under one runtime with the `start_server` fixture::
+
+    def test_hello(start_server, runtime):        # runs once per runtime
+        server = start_server('host_tests/apps/hello_app.py', runtime)
+        assert httpx.get(server.url + '/').status_code == 200
+
+Runtimes:
+    cpython          the Python running pytest (.venv's), PYTHONPATH =
+                     modules:deps
+    micropython      the unix port, MICROPYPATH = modules:deps:.frozen
+    micropython-mpy  the unix port, MICROPYPATH = the mpy-cross output of
+                     modules/ and deps/ (compiled once per session into a
+                     temporary directory, so it is never stale) + .frozen
+
+The `runtime` fixture is parametrized over all three; set MDFW_RUNTIMES
+(comma-separated) to run fewer. Every started process is stopped by its pid
+at teardown (SIGTERM, then SIGKILL) and waited for.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODULES = os.path.join(ROOT, 'modules')
+DEPS = os.path.join(ROOT, 'deps')
+RUNTIMES = ('cpython', 'micropython', 'micropython-mpy')
+HOST = '127.0.0.1'
+
+
+def selected_runtimes():
+    wanted = os.environ.get('MDFW_RUNTIMES')
+    if not wanted:
+        return RUNTIMES
+    chosen = tuple(r.strip() for r in wanted.split(',') if r.strip())
+    unknown = set(chosen) - set(RUNTIMES)
+    if unknown:
+        raise pytest.UsageError('MDFW_RUNTIMES: unknown runtime(s) {}'.format(
+            ', '.join(sorted(unknown))))
+    return chosen
+
+
+def tool_path(name):
+    """A tool installed next to the running Python (the venv), else PATH."""
+    candidate = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.exists(candidate):
+        return candidate
+    for directory in os.environ.get('PATH', '').split(os.pathsep):
+        candidate = os.path.join(directory, name)
+        if os.access(candidate, os.X_OK):
+            return candidate
+    pytest.fail('{} not found: run `make venv`'.format(name))
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def is_listening(port):
+    """True once something listens on 127.0.0.1:port.
+
+    Reads /proc/net/tcp so that waiting for a server never opens a
+    connection to it (which the server would see, and maybe log, as a
+    client that went away); connects instead where /proc is missing.
+    """
+    wanted = ':{:04X}'.format(port)
+    try:
+        with open('/proc/net/tcp') as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                # local address 0100007F:PPPP (127.0.0.1) or 00000000:PPPP
+                if fields[3] == '0A' and fields[1].endswith(wanted):
+                    return True
+        return False
+    except OSError:
+        pass
+    try:
+        socket.create_connection((HOST, port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+class Server:
+    """A running app: `url`, `port`, `runtime`, `pid`, `output()`, `stop()`."""
+
+    def __init__(self, runtime, port, process, log_path):
+        self.runtime = runtime
+        self.host = HOST
+        self.port = port
+        self.url = 'http://{}:{}'.format(HOST, port)
+        self.process = process
+        self.pid = process.pid
+        self.log_path = log_path
+
+    def __repr__(self):
+        return '<Server {} on {} pid {}>'.format(self.runtime, self.url,
+                                                 self.pid)
+
+    def output(self):
+        """Everything the process wrote to stdout and stderr so far."""
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
+    def running(self):
+        return self.process.poll() is None
+
+    def stop(self):
+        """Stop the process by its pid and wait for it; idempotent."""
+        if self.process.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        return self.process.returncode
+
+
+@pytest.fixture(params=selected_runtimes())
+def runtime(request):
+    """Each runtime in turn (see the module docstring)."""
+    return request.param
+
+
+@pytest.fixture(scope='session')
+def mpy_path(tmp_path_factory):
+    """MICROPYPATH entries of freshly compiled modules/ and deps/."""
+    out = tmp_path_factory.mktemp('mpy')
+    paths = []
+    for src, name in ((MODULES, 'modules'), (DEPS, 'deps')):
+        if not os.path.isdir(src):
+            continue
+        target = str(out / name)
+        result = subprocess.run(
+            [sys.executable, os.path.join(ROOT, 'tools', 'build_mpy.py'),
+             '--mpy-cross', tool_path('mpy-cross'), src, target],
+            capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.fail('mpy-cross failed on {}:\n{}{}'.format(
+                src, result.stdout, result.stderr))
+        paths.append(target)
+    return paths
+
+
+def runtime_command(runtime, script, mpy_paths):
+    """argv and extra environment that run `script` under `runtime`."""
+    if runtime == 'cpython':
+        path = os.pathsep.join([MODULES, DEPS])
+        return [sys.executable, script], {'PYTHONPATH': path,
+                                          'PYTHONUNBUFFERED': '1'}
+    if runtime == 'micropython':
+        entries = [MODULES, DEPS, '.frozen']
+    elif runtime == 'micropython-mpy':
+        entries = list(mpy_paths) + ['.frozen']
+    else:
+        raise ValueError('unknown runtime {!r}; one of {}'.format(
+            runtime, ', '.join(RUNTIMES)))
+    return [tool_path('micropython'), script], {
+        'MICROPYPATH': ':'.join(entries)}
+
+
+@pytest.fixture
+def start_server(request, tmp_path):
+    """Factory: start_server(script, runtime='cpython', env=None, args=(),
+    cwd=None, timeout=20) -> Server, once it listens on its port.
+
+    `script` is a path relative to the repository root (or absolute); the
+    process runs in the script's directory unless `cwd` is given. If the
+    process exits or does not listen within `timeout` seconds, the test
+    fails with the process's output. All servers stop at teardown.
+    """
+    servers = []
+
+    def start(script, runtime='cpython', env=None, args=(), cwd=None,
+              timeout=20):
+        script = os.path.join(ROOT, script)
+        if not os.path.exists(script):
+            raise FileNotFoundError(script)
+        mpy_paths = (request.getfixturevalue('mpy_path')
+                     if runtime == 'micropython-mpy' else ())
+        argv, extra_env = runtime_command(runtime, script, mpy_paths)
+        port = free_port()
+        full_env = dict(os.environ, PORT=str(port), **extra_env)
+        full_env.update(env or {})
+        log_path = tmp_path / 'server-{}-{}.log'.format(len(servers), runtime)
+        with open(log_path, 'wb') as log:
+            process = subprocess.Popen(
+                argv + list(args), cwd=cwd or os.path.dirname(script),
+                env=full_env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT)
+        server = Server(runtime, port, process, log_path)
+        servers.append(server)
+        deadline = time.monotonic() + timeout
+        while not is_listening(port):
+            if process.poll() is not None:
+                pytest.fail('{} exited with status {} before listening on '
+                            'port {}; its output:\n{}'.format(
+                                server, process.returncode, port,
+                                server.output()), pytrace=False)
+            if time.monotonic() > deadline:
+                server.stop()
+                pytest.fail('{} did not listen on port {} within {} s; its '
+                            'output:\n{}'.format(server, port, timeout,
+                                                 server.output()),
+                            pytrace=False)
+            time.sleep(0.05)
+        return server
+
+    yield start
+    problems = []
+    for server in servers:
+        try:
+            server.stop()
+        except Exception as exc:  # keep stopping the others
+            problems.append('{}: {!r}'.format(server, exc))
+    if problems:
+        pytest.fail('could not stop: ' + '; '.join(problems))
