@@ -1,0 +1,31 @@
+"""Pages rendered with Jinja (CPython only).
+
+Templates are looked up in templates/ under the working directory, so run
+the app from this directory:
+
+    cd examples/templates/jinja
+    PYTHONPATH=../../../modules python3 hello.py
+
+then open http://127.0.0.1:5000/. Jinja2 must be installed
+(pip install Jinja2).
+"""
+from microdot import Microdot, Response
+from microdot.jinja import Template
+
+app = Microdot()
+Response.default_content_type = 'text/html'
+
+
+@app.get('/')
+async def index(req):
+    return Template('index.html').render()
+
+
+@app.get('/count/<int:n>')
+async def count(req, n):
+    # generate() streams the page piece by piece.
+    return Template('count.html').generate(numbers=range(1, min(n, 1000) + 1))
+
+
+if __name__ == '__main__':
+    app.run(debug=True)

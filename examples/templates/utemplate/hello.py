@@ -1,0 +1,44 @@
+"""Pages rendered with utemplate, on MicroPython or CPython.
+
+Templates are looked up in templates/ under the working directory, so run
+the app from this directory:
+
+    cd examples/templates/utemplate
+    MICROPYPATH=../../../modules:../../../deps:.frozen micropython hello.py
+    # or, on CPython:
+    PYTHONPATH=../../../modules:../../../deps python3 hello.py
+
+then open http://127.0.0.1:5000/. The first request for a page compiles its
+template into templates/<name>_html.py.
+"""
+from microdot import Microdot, Response
+from microdot.utemplate import Template
+
+app = Microdot()
+Response.default_content_type = 'text/html'
+
+
+@app.get('/')
+async def index(req):
+    return Template('index.html').render()
+
+
+@app.get('/count/<int:n>')
+async def count(req, n):
+    # generate() streams the page piece by piece: the whole page is never
+    # held in memory.
+    return Template('count.html').generate(range(1, min(n, 1000) + 1))
+
+
+@app.get('/async/')
+async def index_async(req):
+    return await Template('index.html').render_async()
+
+
+@app.get('/async/count/<int:n>')
+async def count_async(req, n):
+    return Template('count.html').generate_async(range(1, min(n, 1000) + 1))
+
+
+if __name__ == '__main__':
+    app.run(debug=True)
