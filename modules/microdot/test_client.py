@@ -1,0 +1,221 @@
+"""TestClient: send requests into an app without a network.
+
+Requests go through the same code as the built-in server (the request
+parser, dispatch, response framing), over in-memory streams, and the bytes
+the app writes are parsed back, so what a test sees is what a client would.
+"""
+import json
+
+from .connection import AsyncBytesIO, Connection
+from .server import serve_request
+from .structures import NoCaseDict
+from .urls import url_encode
+
+_ALLOWED_IN_TARGET = '/?&=%:@!$\'()*+,;~'
+_MONTHS = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep',
+           'Oct', 'Nov', 'Dec')
+
+
+class TestResponse:
+    """What the app answered: status, headers and the whole body."""
+
+    def __init__(self):
+        self.status_code = None
+        self.reason = None
+        self.headers = NoCaseDict()
+        self.body = b''
+        self.text = None
+        self.json = None
+        self.events = None
+
+    @classmethod
+    def create(cls, raw):
+        """Parse the bytes of one HTTP response."""
+        res = cls()
+        head, _, body = raw.partition(b'\r\n\r\n')
+        lines = head.decode().split('\r\n')
+        _, code, res.reason = (lines[0].split(' ', 2) + [''])[:3]
+        res.status_code = int(code)
+        for line in lines[1:]:
+            name, _, value = line.partition(':')
+            value = value.strip()
+            if name.lower() == 'set-cookie':
+                res.headers.setdefault(name, []).append(value)
+            else:
+                res.headers[name] = value
+        if res.headers.get('Transfer-Encoding', '').lower() == 'chunked':
+            body = _decode_chunked(body)
+        res.body = body
+        res._decode_body()
+        return res
+
+    def _decode_body(self):
+        try:
+            self.text = self.body.decode()
+        except ValueError:
+            return
+        content_type = self.headers.get('Content-Type', '')
+        if content_type.startswith('application/json'):
+            self.json = json.loads(self.text)
+        elif content_type.startswith('text/event-stream'):
+            self.events = _parse_events(self.text)
+
+
+def _decode_chunked(body):
+    parts = []
+    while body:
+        size_line, _, body = body.partition(b'\r\n')
+        size = int(size_line.split(b';')[0], 16)
+        if size == 0:
+            break
+        parts.append(body[:size])
+        body = body[size + 2:]
+    return b''.join(parts)
+
+
+def _parse_events(text):
+    events = []
+    for block in text.split('\n\n'):
+        event = {'event': None, 'data': None, 'event_id': None,
+                 'retry': None}
+        data = []
+        for line in block.split('\n'):
+            if not line or line.startswith(':'):
+                continue
+            field, _, value = line.partition(':')
+            if value.startswith(' '):
+                value = value[1:]
+            if field == 'data':
+                data.append(value)
+            elif field == 'event':
+                event['event'] = value
+            elif field == 'id':
+                event['event_id'] = value
+            elif field == 'retry':
+                event['retry'] = int(value)
+        if not data:
+            continue
+        event['data'] = '\n'.join(data)
+        try:
+            event['data'] = json.loads(event['data'])
+        except ValueError:
+            pass
+        events.append(event)
+    return events
+
+
+class TestClient:
+    """Drives an app like a browser would, cookies included.
+
+    ``cookies`` seeds the cookie jar; ``scheme`` and ``host`` set what the
+    app sees as the request's scheme and Host header."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, app, cookies=None, scheme=None, host=None):
+        self.app = app
+        self.cookies = dict(cookies or {})
+        self.scheme = scheme or 'http'
+        self.host = host or 'example.com'
+
+    def _request_bytes(self, method, path, headers, body):
+        headers = NoCaseDict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            headers.setdefault('Content-Type', 'application/json')
+        if isinstance(body, str):
+            body = body.encode()
+        body = body or b''
+        headers.setdefault('Host', self.host)
+        if body or method in ('POST', 'PUT', 'PATCH', 'QUERY'):
+            headers.setdefault('Content-Length', str(len(body)))
+        if self.cookies and 'Cookie' not in headers:
+            headers['Cookie'] = '; '.join(
+                name + '=' + value for name, value in self.cookies.items())
+        lines = [method + ' ' + url_encode(path, _ALLOWED_IN_TARGET) +
+                 ' HTTP/1.1']
+        for name, value in headers.items():
+            lines.append(name + ': ' + str(value))
+        return ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+
+    async def request(self, method, path, headers=None, body=None,
+                      sock=None):
+        """Send one request and return its TestResponse."""
+        raw = self._request_bytes(method, path, headers, body)
+        if sock is not None:
+            reader, writer = sock
+            reader.data = raw + reader.data
+        else:
+            reader, writer = AsyncBytesIO(raw), AsyncBytesIO()
+        conn = Connection(reader, writer, ('127.0.0.1', 1234))
+        await serve_request(self.app, conn, self.scheme)
+        res = TestResponse.create(writer.getvalue())
+        self._update_cookies(res)
+        return res
+
+    def _update_cookies(self, res):
+        for cookie in res.headers.get('Set-Cookie', []):
+            fields = cookie.split(';')
+            name, _, value = fields[0].partition('=')
+            expired = False
+            for field in fields[1:]:
+                key, _, arg = field.strip().partition('=')
+                key = key.lower()
+                if key == 'max-age' and arg.lstrip('-').isdigit():
+                    expired = int(arg) <= 0
+                elif key == 'expires' and _is_past(arg):
+                    expired = True
+            if expired:
+                self.cookies.pop(name.strip(), None)
+            else:
+                self.cookies[name.strip()] = value.strip()
+
+    async def get(self, path, headers=None):
+        return await self.request('GET', path, headers=headers)
+
+    async def post(self, path, headers=None, body=None):
+        return await self.request('POST', path, headers, body)
+
+    async def put(self, path, headers=None, body=None):
+        return await self.request('PUT', path, headers, body)
+
+    async def patch(self, path, headers=None, body=None):
+        return await self.request('PATCH', path, headers, body)
+
+    async def delete(self, path, headers=None):
+        return await self.request('DELETE', path, headers=headers)
+
+    async def query(self, path, headers=None, body=None):
+        return await self.request('QUERY', path, headers, body)
+
+
+def _is_past(http_date):
+    """True if an HTTP date (``Wdy, DD Mon YYYY HH:MM:SS GMT``) is past."""
+    import time
+    try:
+        _, day, month, year, clock, _ = http_date.split(' ')
+        hour, minute, second = [int(x) for x in clock.split(':')]
+        days = _days_since_epoch(int(year), _MONTHS.index(month) + 1,
+                                 int(day))
+    except ValueError:
+        return False
+    stamp = ((days * 24 + hour) * 60 + minute) * 60 + second
+    return stamp < _unix_time(time)
+
+
+def _days_since_epoch(year, month, day):
+    # days from 1970-01-01 in the proleptic Gregorian calendar
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + \
+        day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - \
+        year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+
+
+def _unix_time(time):
+    now = time.time()
+    # some MicroPython ports count from 2000 rather than 1970
+    return now + 946684800 if time.gmtime(0)[0] == 2000 else now
