@@ -219,3 +219,47 @@ def test_missing_parent_template_names_the_parent():
     with raises(jinja2.TemplateNotFound) as caught:
         Template('orphan.html').render()
     assert caught.value.name == 'no_such_base.html'
+
+
+def client_class():
+    try:
+        from microdot.test_client import TestClient
+    except ImportError as exc:
+        skip('microdot.test_client is not available yet ({})'.format(exc))
+    return TestClient
+
+
+async def test_routes_return_rendered_and_streamed_templates():
+    Template = jinja().Template
+    TestClient = client_class()
+    from microdot import Microdot
+    app = Microdot()
+    items = ['apple', 'pear']
+
+    @app.get('/render')
+    async def render(req):
+        return Template('page.html').render(title='Fruit', items=items)
+
+    @app.get('/generate')
+    async def generate(req):
+        return Template('page.html').generate(title='Fruit', items=items)
+
+    @app.get('/generate_async')
+    async def generate_async(req):
+        return Template('page.html').generate_async(title='Fruit',
+                                                    items=items)
+
+    Template.initialize(TEMPLATES)
+    client = TestClient(app)
+    for path in ('/render', '/generate', '/generate_async'):
+        res = await client.get(path)
+        assert res.status_code == 200, path
+        assert res.text == PAGE, path
+
+    Template.initialize(TEMPLATES, enable_async=True)
+    try:
+        for path in ('/generate_async',):
+            res = await client.get(path)
+            assert res.text == PAGE, path
+    finally:
+        Template.initialize(TEMPLATES)

@@ -5,7 +5,7 @@ is the repository root for every runner.
 """
 import os
 
-from support import raises
+from support import raises, skip
 
 from microdot.utemplate import Template, TemplateNotFound, init_templates
 from utemplate import compiled, recompile
@@ -136,3 +136,42 @@ def test_missing_template_directory_raises_template_not_found():
         Template('hello.html')
     assert 'tests/no_such_directory' in str(caught.value)
     Template.initialize(TEMPLATES)
+
+
+def client_class():
+    try:
+        from microdot.test_client import TestClient
+    except ImportError as exc:
+        skip('microdot.test_client is not available yet ({})'.format(exc))
+    return TestClient
+
+
+async def test_routes_return_rendered_and_streamed_templates():
+    TestClient = client_class()
+    from microdot import Microdot
+    Template.initialize(TEMPLATES)
+    app = Microdot()
+
+    @app.get('/render')
+    async def render(req):
+        return Template('page.html').render('Fruit', ['apple', 'pear'])
+
+    @app.get('/generate')
+    async def generate(req):
+        return Template('page.html').generate('Fruit', ['apple', 'pear'])
+
+    @app.get('/render_async')
+    async def render_async(req):
+        return await Template('page.html').render_async(
+            'Fruit', ['apple', 'pear'])
+
+    @app.get('/generate_async')
+    async def generate_async(req):
+        return Template('page.html').generate_async('Fruit',
+                                                    ['apple', 'pear'])
+
+    client = TestClient(app)
+    for path in ('/render', '/generate', '/render_async', '/generate_async'):
+        res = await client.get(path)
+        assert res.status_code == 200, path
+        assert res.text == PAGE, path
