@@ -1,6 +1,7 @@
 # Build, test and run targets (GNU make). Every target that needs a tool
 # creates or updates the virtual environment .venv itself, from the `dev`
-# extra of pyproject.toml (the one place where tool versions are pinned).
+# extra of pyproject.toml (the one place where tool versions are pinned;
+# `make venv` reinstalls whenever pyproject.toml changes).
 #
 #   make run     serve examples/hello.py on the MicroPython unix port
 #                (http://127.0.0.1:5000); RUNTIME=cpython|micropython-mpy
@@ -43,9 +44,12 @@ help:
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): pyproject.toml
+# Installs the requirements of the `dev` extra, not our own package: tests
+# and apps find modules/ through conftest.py, PYTHONPATH or MICROPYPATH.
+$(VENV_STAMP): pyproject.toml tools/dev_requirements.py
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --progress-bar off -q -e '.[dev]'
+	$(VPY) tools/dev_requirements.py --extra dev > $(VENV)/requirements-dev.txt
+	$(VPY) -m pip install --progress-bar off -q -r $(VENV)/requirements-dev.txt
 	@touch $@
 
 deps: $(DEPS_STAMP)
