@@ -218,17 +218,15 @@ def test_framework_from_mpy_has_no_framework_sources(tmp_path, mpy_path):
     assert lines[1].endswith('utemplate/recompile.mpy')
 
 
-@pytest.mark.parametrize('runtime_name',
-                         ['cpython', 'micropython', 'micropython-mpy'])
 def test_recompiles_a_template_whose_source_is_newer(tmp_path, mpy_path,
-                                                     runtime_name):
+                                                     runtime):
     templates = tmp_path / 'templates'
     templates.mkdir()
     source = templates / 'note.html'
     source.write_text('{% args n %}\nfirst {{n}}\n')
     code = ('from microdot.utemplate import Template\n'
             'print(Template("note.html").render(1), end="")\n')
-    assert run_script(runtime_name, code, str(tmp_path), mpy_path) == (
+    assert run_script(runtime, code, str(tmp_path), mpy_path) == (
         0, 'first 1\n')
     compiled_module = templates / 'note_html.py'
     assert compiled_module.exists()
@@ -236,14 +234,12 @@ def test_recompiles_a_template_whose_source_is_newer(tmp_path, mpy_path,
     source.write_text('{% args n %}\nsecond {{n}}\n')
     later = compiled_module.stat().st_mtime + 10
     os.utime(source, (later, later))
-    assert run_script(runtime_name, code, str(tmp_path), mpy_path) == (
+    assert run_script(runtime, code, str(tmp_path), mpy_path) == (
         0, 'second 1\n')
 
 
-@pytest.mark.parametrize('runtime_name',
-                         ['cpython', 'micropython', 'micropython-mpy'])
 def test_unwritable_compiled_template_gives_a_clear_error(tmp_path, mpy_path,
-                                                          runtime_name):
+                                                          runtime):
     templates = tmp_path / 'templates'
     templates.mkdir()
     (templates / 'page.html').write_text('hello\n')
@@ -255,7 +251,7 @@ def test_unwritable_compiled_template_gives_a_clear_error(tmp_path, mpy_path,
             '    Template("page.html")\n'
             'except OSError as exc:\n'
             '    print("OSError:", exc)\n')
-    status, output = run_script(runtime_name, code, str(tmp_path), mpy_path)
+    status, output = run_script(runtime, code, str(tmp_path), mpy_path)
     assert status == 0, output
     assert output.startswith('OSError:')
     assert "cannot compile template 'page.html'" in output
