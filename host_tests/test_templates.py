@@ -81,7 +81,7 @@ def run_script(runtime, code, cwd, mpy_path=()):
     return result.returncode, result.stdout + result.stderr
 
 
-# -- the examples ---------------------------------------------------------------
+# -- the examples ------------------------------------------------------------
 
 def test_utemplate_hello_example(start_server, runtime, tmp_path):
     directory = copy_example('utemplate', tmp_path)
@@ -170,7 +170,7 @@ def test_missing_template_is_a_500_not_a_crash(start_server, runtime,
     assert 'count.html' in server.output()
 
 
-# -- compiled templates ------------------------------------------------------------
+# -- compiled templates ------------------------------------------------------
 
 def precompile(directory, names):
     """Compile templates on the host, as a firmware build would: render each
