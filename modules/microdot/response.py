@@ -153,11 +153,21 @@ class Response:
                 if chunked:
                     await stream.awrite(LAST_CHUNK)
             finally:
-                self._close_body()
+                await self._aclose_body()
 
     def body_iter(self):
         """An async iterator over the body as bytes."""
         return _BodyIterator(self.body, self.send_file_buffer_size)
+
+    async def _aclose_body(self):
+        aclose = getattr(self.body, 'aclose', None)
+        if aclose is not None:
+            try:
+                await aclose()
+            except Exception:
+                pass
+        else:
+            self._close_body()
 
     def _close_body(self):
         close = getattr(self.body, 'close', None)
