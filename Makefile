@@ -28,6 +28,11 @@ MICROPYPATH_MPY := build/mpy:build/mpy-deps:.frozen
 MPY_TEST_TIMEOUT ?= 900
 RESULTS := build/test-results
 
+# Narrow a run: make test-cpython PYTEST_ARGS='-k keep_alive -x'
+#               make test-mpy-src TESTS=tests/test_routing.py
+PYTEST_ARGS ?=
+TESTS ?= tests
+
 RUNTIME ?= micropython
 APP ?= examples/hello.py
 
@@ -81,24 +86,26 @@ test:
 # pytest exits 5 when it collected nothing: that is a broken suite, say so.
 define run_pytest
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/$(1); \
-	MDFW_RESULTS=$(RESULTS)/$(1) $(VPY) -m pytest $(2) || status=$$?; \
+	MDFW_RESULTS=$(RESULTS)/$(1) $(VPY) -m pytest $(PYTEST_ARGS) $(2) \
+	    || status=$$?; \
 	if [ "$${status:-0}" = 5 ]; then \
-	    echo 'pytest collected no tests in $(2): failing'; exit 1; fi; \
+	    echo 'pytest ran no test in $(2) $(PYTEST_ARGS): failing'; exit 1; fi; \
 	exit $${status:-0}
 endef
 
-# host_tests/ also start servers from build/mpy, hence `mpy`.
-test-cpython: $(VENV_STAMP) $(DEPS_STAMP) mpy
+# host_tests/ compile their own fresh .mpy tree for the micropython-mpy
+# servers (see host_tests/conftest.py), so they do not need `mpy`.
+test-cpython: $(VENV_STAMP) $(DEPS_STAMP)
 	$(call run_pytest,cpython,tests host_tests)
 
-test-host: $(VENV_STAMP) $(DEPS_STAMP) mpy
+test-host: $(VENV_STAMP) $(DEPS_STAMP)
 	$(call run_pytest,host,host_tests)
 
 test-mpy-src: $(VENV_STAMP) $(DEPS_STAMP)
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/mpy-src
 	MICROPYPATH=$(MICROPYPATH_SRC) timeout -k 10 $(MPY_TEST_TIMEOUT) \
 	    $(MICROPYTHON) tools/mpy_test_runner.py \
-	    --label 'micropython (source)' --results $(RESULTS)/mpy-src tests
+	    --label 'micropython (source)' --results $(RESULTS)/mpy-src $(TESTS)
 
 # No .py of the framework on the path; the runner also checks that every
 # microdot module it saw was loaded from a .mpy file.
@@ -107,7 +114,7 @@ test-mpy-bin: $(VENV_STAMP) mpy
 	MICROPYPATH=$(MICROPYPATH_MPY) timeout -k 10 $(MPY_TEST_TIMEOUT) \
 	    $(MICROPYTHON) tools/mpy_test_runner.py \
 	    --label 'micropython (mpy)' --results $(RESULTS)/mpy-bin \
-	    --require-mpy microdot tests
+	    --require-mpy microdot $(TESTS)
 
 # Later targets (added by their owners): bench, fuzz, soak, firmware, flash,
 # deploy.

@@ -146,7 +146,9 @@ def run_module(directory, name, counts):
         sys.path.insert(1, directory)
     try:
         module = __import__(name)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
         counts.failed += 1
         report_failure('{} (import of {}/{}.py)'.format(name, directory, name),
                        exc)
