@@ -101,20 +101,24 @@ test-cpython: $(VENV_STAMP) $(DEPS_STAMP)
 test-host: $(VENV_STAMP) $(DEPS_STAMP)
 	$(call run_pytest,host,host_tests)
 
+# $(1): results name, $(2): MICROPYPATH, $(3): label, $(4): extra options
+define run_mpy_tests
+	@mkdir -p $(RESULTS); rm -f $(RESULTS)/$(1)
+	MICROPYPATH=$(2) timeout -k 10 $(MPY_TEST_TIMEOUT) \
+	    $(MICROPYTHON) tools/mpy_test_runner.py --label '$(3)' \
+	    --results $(RESULTS)/$(1) $(4) $(TESTS) || status=$$?; \
+	if [ "$${status:-0}" = 124 ]; then \
+	    echo '$(3): stopped after MPY_TEST_TIMEOUT=$(MPY_TEST_TIMEOUT) s'; fi; \
+	exit $${status:-0}
+endef
+
 test-mpy-src: $(VENV_STAMP) $(DEPS_STAMP)
-	@mkdir -p $(RESULTS); rm -f $(RESULTS)/mpy-src
-	MICROPYPATH=$(MICROPYPATH_SRC) timeout -k 10 $(MPY_TEST_TIMEOUT) \
-	    $(MICROPYTHON) tools/mpy_test_runner.py \
-	    --label 'micropython (source)' --results $(RESULTS)/mpy-src $(TESTS)
+	$(call run_mpy_tests,mpy-src,$(MICROPYPATH_SRC),micropython (source))
 
 # No .py of the framework on the path; the runner also checks that every
 # microdot module it saw was loaded from a .mpy file.
 test-mpy-bin: $(VENV_STAMP) mpy
-	@mkdir -p $(RESULTS); rm -f $(RESULTS)/mpy-bin
-	MICROPYPATH=$(MICROPYPATH_MPY) timeout -k 10 $(MPY_TEST_TIMEOUT) \
-	    $(MICROPYTHON) tools/mpy_test_runner.py \
-	    --label 'micropython (mpy)' --results $(RESULTS)/mpy-bin \
-	    --require-mpy microdot $(TESTS)
+	$(call run_mpy_tests,mpy-bin,$(MICROPYPATH_MPY),micropython (mpy),--require-mpy microdot)
 
 # Later targets (added by their owners): bench, fuzz, soak, firmware, flash,
 # deploy.
