@@ -152,6 +152,8 @@ clean:
 	rm -rf build deps .pytest_cache .hypothesis
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune \
 	    -exec rm -rf {} +
+	@# templates compiled by utemplate next to their sources (git-ignored)
+	-git clean -qfX -- tests examples host_tests 2>/dev/null
 
 distclean: clean
 	rm -rf $(VENV)
