@@ -25,9 +25,15 @@ except AttributeError:  # pragma: no cover
 _DISCONNECT_ERRNOS = (32, 54, 103, 104, 107, 128, 110, 113, 9)
 
 
+try:
+    _DISCONNECT_TYPES = (EOFError, ConnectionError)
+except NameError:  # MicroPython reports these as OSError with an errno
+    _DISCONNECT_TYPES = (EOFError,)
+
+
 def is_disconnect(exc):
     """True when an exception only says that the peer closed the connection."""
-    if isinstance(exc, EOFError):
+    if isinstance(exc, _DISCONNECT_TYPES):
         return True
     if isinstance(exc, OSError):
         return bool(exc.args) and exc.args[0] in _DISCONNECT_ERRNOS
