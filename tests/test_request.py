@@ -1,0 +1,129 @@
+"""Request.create() and Response.write() driven directly, as compatible
+apps' tests do, over in-memory streams."""
+from support import raises, IS_MICROPYTHON
+
+from microdot import Microdot, Request, Response, AsyncBytesIO
+from microdot.http import ProtocolError
+from microdot.test_client import TestClient
+
+
+class Trickle(AsyncBytesIO):
+    """Hands out one byte per read, like the slowest network."""
+
+    async def read(self, n=-1):
+        return await AsyncBytesIO.read(self, 1 if n != 0 else 0)
+
+
+async def create(raw, reader_class=AsyncBytesIO):
+    return await Request.create(Microdot(), reader_class(raw), None,
+                                ('10.0.0.1', 1234))
+
+
+async def test_create_reads_head_and_body():
+    req = await create(b'POST /p?x=1 HTTP/1.1\r\nHost: h\r\n'
+                       b'Content-Type: application/json\r\n'
+                       b'Content-Length: 8\r\n\r\n{"a": 1}')
+    assert (req.method, req.path, req.args['x']) == ('POST', '/p', '1')
+    assert req.json == {'a': 1}
+    assert req.client_addr == ('10.0.0.1', 1234)
+    assert req.keep_alive
+
+
+async def test_create_returns_none_on_clean_eof():
+    assert await create(b'') is None
+    assert await create(b'\r\n') is None
+
+
+async def test_head_split_across_many_reads():
+    req = await create(b'GET /slow HTTP/1.1\r\nA: b\r\n\r\n', Trickle)
+    assert req.path == '/slow'
+    assert req.headers['A'] == 'b'
+
+
+async def test_chunked_body_split_across_many_reads():
+    req = await create(b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n'
+                       b'\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n', Trickle)
+    assert req.body == b'abcde'
+
+
+async def test_truncated_body_is_an_error():
+    with raises(EOFError):
+        await create(b'POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc')
+
+
+async def test_malformed_chunks_are_protocol_errors():
+    for body in (b'3\r\nabcXX0\r\n\r\n', b'zz\r\n', b'3;\r\nabc\r\n0\r\nbad\r\n'
+                 b'\r\n'):
+        with raises(ProtocolError):
+            await create(b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked'
+                         b'\r\n\r\n' + body)
+
+
+async def test_connection_header_decides_keep_alive():
+    assert not (await create(b'GET / HTTP/1.1\r\nConnection: close\r\n\r\n')
+                ).keep_alive
+    assert not (await create(b'GET / HTTP/1.0\r\n\r\n')).keep_alive
+
+
+async def test_request_over_max_content_length_is_marked_413():
+    saved = Request.max_content_length
+    Request.max_content_length = 4
+    try:
+        req = await create(b'POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n'
+                           b'12345')
+    finally:
+        Request.max_content_length = saved
+    assert req.error == 413
+    assert req.body == b''
+
+
+async def test_response_write_to_a_stream():
+    stream = AsyncBytesIO()
+    res = Response({'a': 1}, 201, {'X-Y': 'z'})
+    await res.write(stream)
+    data = stream.getvalue()
+    assert data.startswith(b'HTTP/1.1 201 Created\r\n')
+    assert b'X-Y: z\r\n' in data
+    assert b'Content-Type: application/json\r\n' in data
+    assert b'Content-Length: 8\r\n' in data
+    assert data.endswith(b'\r\n\r\n{"a": 1}')
+
+
+async def test_streamed_response_written_directly_is_close_delimited():
+    def generate():
+        yield 'a'
+        yield b'b'
+
+    stream = AsyncBytesIO()
+    await Response(generate()).write(stream)
+    data = stream.getvalue()
+    assert b'Content-Length' not in data
+    assert b'Transfer-Encoding' not in data
+    assert data.endswith(b'\r\n\r\nab')
+
+
+async def test_dispatch_of_a_created_request():
+    app = Microdot()
+
+    @app.get('/users/<int:id>')
+    async def user(req, id):
+        return {'id': id}
+
+    req = await Request.create(app, AsyncBytesIO(
+        b'GET /users/3 HTTP/1.1\r\n\r\n'), None, ('127.0.0.1', 1))
+    res = await app.dispatch_request(req)
+    assert res.status_code == 200
+    assert res.body == b'{"id": 3}'
+
+
+async def test_sync_handlers_run_off_the_loop_on_cpython_only():
+    import _thread
+    app = Microdot()
+    loop_thread = _thread.get_ident()
+
+    @app.get('/')
+    def index(req):
+        return 'same' if _thread.get_ident() == loop_thread else 'other'
+
+    res = await TestClient(app).get('/')
+    assert res.text == ('same' if IS_MICROPYTHON else 'other')
