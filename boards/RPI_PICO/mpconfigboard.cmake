@@ -1,0 +1,7 @@
+# RPI_PICO with the microdot bundle frozen in: the upstream board's settings,
+# its pin table, and our manifest (the upstream board's frozen modules plus
+# the bundle). Built with: make firmware BOARD=RPI_PICO
+include(${MICROPY_PORT_DIR}/boards/RPI_PICO/mpconfigboard.cmake)
+
+set(MICROPY_BOARD_PINS ${MICROPY_PORT_DIR}/boards/RPI_PICO/pins.csv)
+set(MICROPY_FROZEN_MANIFEST ${MICROPY_BOARD_DIR}/manifest.py)

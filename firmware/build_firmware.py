@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Build MicroPython firmware with the bundle frozen in.
+
+    python3 firmware/build_firmware.py BOARD [--mpy-dir DIR] [--jobs N]
+
+BOARD is one of unix, RPI_PICO, RPI_PICO_W, ESP32_GENERIC, ESP32_GENERIC_S3
+(see firmware/bundle.py). MicroPython comes from --mpy-dir (an existing
+checkout, with lib/micropython-lib in it), or else from a shallow clone of
+the pinned release (firmware/pinned.env) in firmware/build/, with only the
+submodules that port needs. The image goes to
+firmware/dist/<BOARD>-<micropython version>-<our version>.{uf2,bin} (the
+unix port: an executable without suffix), with a size report beside it
+(.size.txt). A missing tool stops the build with one line saying what to
+install. `make firmware BOARD=...` runs this script.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bundle  # noqa: E402
+
+BUILD_ROOT = os.path.join(bundle.FIRMWARE_DIR, 'build')
+DIST = os.path.join(bundle.FIRMWARE_DIR, 'dist')
+UNIX_MANIFEST = os.path.join(bundle.FIRMWARE_DIR, 'unix_manifest.py')
+
+# The unix port is built without the submodules it can do without:
+# berkeley-db (btree) and mbedtls (ssl); libffi comes from the system.
+UNIX_OPTIONS = ['MICROPY_PY_BTREE=0', 'MICROPY_PY_SSL=0',
+                'MICROPY_SSL_MBEDTLS=0']
+
+# Frozen modules that belong to the bundle (the rest is the port's own).
+BUNDLE_PREFIXES = ('microdot/', 'utemplate/', 'jwt.', 'hmac.')
+
+
+class BuildError(Exception):
+    pass
+
+
+def step(message):
+    print('==> ' + message, flush=True)
+
+
+def clean_env():
+    """The environment without the variables of the make that called us
+    (BOARD=, PORT= ... would otherwise leak into MicroPython's makes)."""
+    env = dict(os.environ)
+    for name in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES',
+                 'BOARD', 'BOARD_DIR', 'BUILD', 'PORT', 'VARIANT'):
+        env.pop(name, None)
+    return env
+
+
+def run(argv, cwd=None, env=None):
+    print('    $ ' + ' '.join(argv), flush=True)
+    result = subprocess.run(argv, cwd=cwd, env=env or clean_env())
+    if result.returncode != 0:
+        raise BuildError('command failed (exit {}): {}'.format(
+            result.returncode, ' '.join(argv)))
+
+
+# -- tools -----------------------------------------------------------------
+
+def need(tool, install):
+    if shutil.which(tool) is None:
+        raise BuildError('{} not found: {}'.format(tool, install))
+
+
+def check_toolchain(port):
+    need('make', 'install GNU make (Debian: apt-get install make)')
+    need('git', 'install git (Debian: apt-get install git)')
+    if port == 'unix':
+        need('cc', 'install a C compiler (Debian: apt-get install '
+                   'build-essential pkg-config libffi-dev)')
+        need('pkg-config', 'install pkg-config (Debian: apt-get install '
+                           'pkg-config libffi-dev)')
+        if subprocess.run(['pkg-config', '--exists', 'libffi']).returncode:
+            raise BuildError('libffi not found: install it (Debian: apt-get '
+                             'install libffi-dev)')
+    elif port == 'rp2':
+        arm = ('install the Arm GNU toolchain (Debian: apt-get install '
+               'gcc-arm-none-eabi libnewlib-arm-none-eabi '
+               'libstdc++-arm-none-eabi-newlib)')
+        need('arm-none-eabi-gcc', arm)
+        need('cmake', 'install CMake (Debian: apt-get install cmake)')
+        libc = subprocess.run(['arm-none-eabi-gcc', '-print-file-name=libc.a'],
+                              capture_output=True, text=True).stdout.strip()
+        if not os.path.isabs(libc):
+            raise BuildError('newlib for arm-none-eabi not found: ' + arm)
+    elif port == 'esp32':
+        if not os.environ.get('IDF_PATH') or shutil.which('idf.py') is None:
+            pins = bundle.read_pinned()
+            raise BuildError(
+                'ESP-IDF not found: install ESP-IDF {0} and `source '
+                '$IDF_PATH/export.sh`, or build in the espressif/idf:{0} '
+                'container'.format(pins['IDF_VERSION']))
+
+
+def picotool_dir(given):
+    """Folder of an installed picotool's CMake package, or None (then the
+    pico-sdk downloads and builds picotool itself, which needs internet)."""
+    candidates = [given] if given else []
+    exe = shutil.which('picotool')
+    if exe:
+        candidates.append(os.path.dirname(os.path.realpath(exe)))
+    for folder in candidates:
+        for sub in ('', 'picotool', os.path.join('lib', 'cmake', 'picotool')):
+            path = os.path.join(folder, sub)
+            if os.path.exists(os.path.join(path, 'picotoolConfig.cmake')):
+                return os.path.abspath(path)
+    return None
+
+
+# -- MicroPython sources ------------------------------------------------------
+
+def check_checkout(mpy_dir):
+    if not os.path.exists(os.path.join(mpy_dir, 'py', 'mpconfig.h')):
+        raise BuildError('{} is not a MicroPython checkout (no '
+                         'py/mpconfig.h)'.format(mpy_dir))
+    if not os.path.exists(os.path.join(mpy_dir, 'lib', 'micropython-lib',
+                                       'README.md')):
+        raise BuildError('{0}/lib/micropython-lib is empty: run `git -C {0} '
+                         'submodule update --init lib/micropython-lib`'
+                         .format(mpy_dir))
+
+
+def port_make_args(board):
+    if board.port == 'unix':
+        return list(UNIX_OPTIONS)
+    return ['BOARD={}'.format(board.name),
+            'BOARD_DIR={}'.format(board.board_dir)]
+
+
+def clone_pinned(board, jobs):
+    """A shallow clone of the pinned tag in firmware/build/, with the
+    submodules the port needs (MicroPython's own `make submodules`)."""
+    pins = bundle.read_pinned()
+    mpy_dir = os.path.join(BUILD_ROOT, 'micropython-' + pins['MICROPY_TAG'])
+    if not os.path.exists(os.path.join(mpy_dir, 'py', 'mpconfig.h')):
+        step('cloning MicroPython {} into {}'.format(pins['MICROPY_TAG'],
+                                                     mpy_dir))
+        os.makedirs(BUILD_ROOT, exist_ok=True)
+        run(['git', 'clone', '--depth', '1', '--branch', pins['MICROPY_TAG'],
+             pins['MICROPY_REPO'], mpy_dir])
+    step('fetching the submodules the {} port needs'.format(board.port))
+    run(['git', '-C', mpy_dir, 'submodule', 'update', '--init', '--depth',
+         '1', 'lib/micropython-lib'])
+    run(['make', '-C', os.path.join(mpy_dir, 'ports', board.port),
+         'submodules'] + port_make_args(board))
+    return mpy_dir
+
+
+# -- building ------------------------------------------------------------------
+
+def build(board, mpy_dir, jobs, picotool):
+    build_dir = os.path.join(BUILD_ROOT, board.name)
+    port_dir = os.path.join(mpy_dir, 'ports', board.port)
+    step('building mpy-cross')
+    run(['make', '-C', os.path.join(mpy_dir, 'mpy-cross'), '-j', str(jobs)])
+    step('building {} ({} port) into {}'.format(board.name, board.port,
+                                               build_dir))
+    argv = ['make', '-C', port_dir, '-j', str(jobs),
+            'BUILD={}'.format(build_dir)] + port_make_args(board)
+    env = clean_env()
+    if board.port == 'unix':
+        argv.append('FROZEN_MANIFEST={}'.format(UNIX_MANIFEST))
+    if board.port == 'rp2' and picotool:
+        # Through the environment: CMAKE_ARGS= on the command line would
+        # replace the port Makefile's own CMAKE_ARGS (the board among them).
+        env['CMAKE_ARGS'] = (env.get('CMAKE_ARGS', '') +
+                             ' -Dpicotool_DIR={}'.format(picotool)).strip()
+    run(argv, env=env)
+    image = os.path.join(build_dir, board.image)
+    if not os.path.exists(image):
+        raise BuildError('the build wrote no ' + image)
+    return build_dir, image
+
+
+def elf_path(board, build_dir):
+    if board.port == 'unix':
+        return os.path.join(build_dir, 'micropython')
+    if board.port == 'rp2':
+        return os.path.join(build_dir, 'firmware.elf')
+    return os.path.join(build_dir, 'micropython.elf')
+
+
+def size_tool(board):
+    prefix = {'rp2': 'arm-none-eabi-'}.get(board.port, '')
+    for tool in (prefix + 'size', 'size'):
+        if shutil.which(tool):
+            return tool
+    return None
+
+
+def elf_sizes(board, elf):
+    """(text, data, bss) of the ELF, or None if no size tool can read it."""
+    tool = size_tool(board)
+    if not tool or not os.path.exists(elf):
+        return None
+    result = subprocess.run([tool, elf], capture_output=True, text=True)
+    lines = result.stdout.split('\n')
+    if result.returncode or len(lines) < 2:
+        return None
+    fields = lines[1].split()
+    return tuple(int(f) for f in fields[:3])
+
+
+def frozen_modules(build_dir):
+    """{target path: size} of the .mpy files the manifest froze."""
+    modules = {}
+    for folder, _, names in os.walk(build_dir):
+        if os.path.basename(folder) == 'frozen_mpy' or \
+                os.sep + 'frozen_mpy' + os.sep in folder + os.sep:
+            top = folder[:folder.index('frozen_mpy') + len('frozen_mpy')]
+            for name in names:
+                path = os.path.join(folder, name)
+                rel = os.path.relpath(path, top).replace(os.sep, '/')
+                modules[rel] = os.path.getsize(path)
+    return modules
+
+
+def size_report(board, name, build_dir, image, mpy_version, seconds):
+    lines = ['{}: MicroPython {}, bundle {}, {} port'.format(
+        name, mpy_version, bundle.our_version(), board.port),
+        'build time: {:.0f} s'.format(seconds),
+        'image: {} bytes'.format(os.path.getsize(image))]
+    sizes = elf_sizes(board, elf_path(board, build_dir))
+    if sizes:
+        text, data, bss = sizes
+        lines.append('ELF: text {} + data {} = {} bytes of flash; static RAM '
+                     'data + bss = {} bytes'.format(text, data, text + data,
+                                                     data + bss))
+    modules = frozen_modules(build_dir)
+    ours = {k: v for k, v in modules.items() if k.startswith(BUNDLE_PREFIXES)}
+    lines.append('frozen .mpy of the bundle ({} modules, {} bytes; the port '
+                 'freezes {} more modules, {} bytes):'.format(
+                     len(ours), sum(ours.values()), len(modules) - len(ours),
+                     sum(modules.values()) - sum(ours.values())))
+    for rel in sorted(ours):
+        lines.append('  {:7d}  {}'.format(ours[rel], rel))
+    if not ours:
+        raise BuildError('no module of the bundle was frozen into ' + name)
+    return '\n'.join(lines) + '\n'
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('board', help=' | '.join(bundle.BOARDS))
+    parser.add_argument('--mpy-dir', default=os.environ.get('MPY_DIR'),
+                        help='an existing MicroPython checkout (default: '
+                             'clone the pinned tag)')
+    parser.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
+    parser.add_argument('--picotool-dir', default=os.environ.get(
+        'PICOTOOL_DIR'), help='an installed picotool (rp2 boards)')
+    args = parser.parse_args(argv)
+    board = bundle.board(args.board)
+    started = time.monotonic()
+    try:
+        check_toolchain(board.port)
+        if not os.path.isdir(os.path.join(bundle.DEPS, 'utemplate')):
+            raise BuildError('deps/utemplate missing: run `make deps`')
+        if args.mpy_dir:
+            mpy_dir = os.path.abspath(args.mpy_dir)
+            check_checkout(mpy_dir)
+        else:
+            mpy_dir = clone_pinned(board, args.jobs)
+        mpy_version = bundle.micropython_version(mpy_dir)
+        pinned = bundle.read_pinned()['MICROPY_TAG'].lstrip('v')
+        if mpy_version != pinned:
+            print('note: {} is MicroPython {}; the pinned release is {}'
+                  .format(mpy_dir, mpy_version, pinned), flush=True)
+        picotool = None
+        if board.port == 'rp2':
+            picotool = picotool_dir(args.picotool_dir)
+            if not picotool:
+                print('note: no installed picotool found (PICOTOOL_DIR); the '
+                      'pico-sdk will download and build one (needs internet)',
+                      flush=True)
+        build_dir, image = build(board, mpy_dir, args.jobs, picotool)
+        name = bundle.firmware_name(board.name, mpy_version)
+        os.makedirs(DIST, exist_ok=True)
+        target = os.path.join(DIST, name)
+        shutil.copyfile(image, target)
+        shutil.copymode(image, target)
+        report = size_report(board, name, build_dir, image, mpy_version,
+                             time.monotonic() - started)
+        with open(target + '.size.txt', 'w') as f:
+            f.write(report)
+    except BuildError as exc:
+        print('build_firmware: error: {}'.format(exc), file=sys.stderr)
+        return 2
+    step('size report ({}.size.txt)'.format(os.path.relpath(target)))
+    print(report, end='')
+    step('firmware: ' + os.path.relpath(target))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

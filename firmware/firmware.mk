@@ -1,0 +1,48 @@
+# Firmware, flashing and deploying: included at the end of the top-level
+# Makefile (which defines VPY, VENV_STAMP, DEPS_STAMP and the `mpy` target).
+#
+#   make firmware BOARD=RPI_PICO_W [MPY_DIR=~/micropython]
+#                       build firmware/dist/<BOARD>-<mpy ver>-<our ver>.uf2|.bin
+#                       (BOARD: unix RPI_PICO RPI_PICO_W ESP32_GENERIC
+#                       ESP32_GENERIC_S3); without MPY_DIR the pinned release
+#                       of firmware/pinned.env is cloned into firmware/build/
+#   make flash BOARD=RPI_PICO_W [PORT=/dev/ttyACM0 | PORT=/media/me/RPI-RP2]
+#   make deploy PORT=/dev/ttyACM0
+#                       copy the mpy-cross output of the bundle to a board
+#                       running stock MicroPython (and mip install pyjwt)
+#   make package-json   regenerate package.json (mip) from modules/
+#   make firmware-tools install socat (for the virtual-board tests)
+
+FIRMWARE_BOARDS := unix RPI_PICO RPI_PICO_W ESP32_GENERIC ESP32_GENERIC_S3
+
+.PHONY: firmware flash deploy package-json firmware-tools firmware-clean
+
+define need_board
+	@test -n '$(BOARD)' || { echo 'give BOARD=<one of: $(FIRMWARE_BOARDS)>'; exit 2; }
+endef
+
+firmware: $(VENV_STAMP) $(DEPS_STAMP)
+	$(need_board)
+	$(VPY) firmware/build_firmware.py '$(BOARD)' $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)')
+
+flash: $(VENV_STAMP)
+	$(need_board)
+	$(VPY) firmware/flash_firmware.py '$(BOARD)' $(if $(PORT),--port '$(PORT)') $(if $(ERASE),--erase)
+
+deploy: $(VENV_STAMP) mpy
+	@test -n '$(PORT)' || { echo 'give PORT=<serial port of the board>, e.g. PORT=/dev/ttyACM0'; exit 2; }
+	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps)
+
+package-json: $(VENV_STAMP)
+	$(VPY) firmware/make_package_json.py
+
+# socat gives the virtual board (the unix port behind a pty) of host_tests/.
+firmware-tools:
+	@command -v socat >/dev/null || { \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat >/dev/null \
+	        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat; }; \
+	    else echo 'firmware-tools: install socat (Debian: apt-get install socat)'; fi; }
+
+firmware-clean:
+	rm -rf firmware/build firmware/dist build/deploy
