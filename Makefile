@@ -157,3 +157,5 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV)
+
+include firmware/firmware.mk
