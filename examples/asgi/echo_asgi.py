@@ -1,0 +1,29 @@
+"""WebSocket echo served through ASGI (CPython only).
+
+From this directory, with uvicorn and websockets installed:
+
+    PYTHONPATH=../../modules uvicorn echo_asgi:app
+
+then open http://127.0.0.1:8000/ and type. `python echo_asgi.py` serves
+the same app with the built-in server on port 5000.
+"""
+from microdot.asgi import Microdot, send_file, with_websocket
+
+app = Microdot()
+
+
+@app.route('/')
+async def index(request):
+    return send_file('index.html')
+
+
+@app.route('/echo')
+@with_websocket
+async def echo(request, ws):
+    while True:
+        message = await ws.receive()
+        await ws.send(message)
+
+
+if __name__ == '__main__':
+    app.run()

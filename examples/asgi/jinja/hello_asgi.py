@@ -1,0 +1,27 @@
+"""A form rendered with Jinja, served through ASGI (CPython only).
+
+Templates are found in templates/ under the working directory. From this
+directory, with uvicorn and Jinja2 installed:
+
+    PYTHONPATH=../../../modules uvicorn hello_asgi:app
+
+then open http://127.0.0.1:8000/.
+`python hello_asgi.py` serves it with the built-in server on port 5000.
+"""
+from microdot.asgi import Microdot, Response
+from microdot.jinja import Template
+
+app = Microdot()
+Response.default_content_type = 'text/html'
+
+
+@app.route('/', methods=['GET', 'POST'])
+async def index(req):
+    name = None
+    if req.method == 'POST':
+        name = req.form.get('name')
+    return Template('index.html').render(name=name)
+
+
+if __name__ == '__main__':
+    app.run()
