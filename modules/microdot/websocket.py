@@ -1,0 +1,355 @@
+"""WebSocket (RFC 6455) on the built-in server: the upgrade handshake, and
+messages over the connection the request arrived on.
+
+The frame format lives in ``wsframe`` (no I/O); this module validates the
+handshake, then moves bytes between the connection and the frame parser.
+A handler decorated with ``with_websocket`` receives a ``WebSocket``::
+
+    @app.route('/echo')
+    @with_websocket
+    async def echo(request, ws):
+        while True:
+            await ws.send(await ws.receive())
+
+When the client closes the connection, or breaks the protocol (the
+WebSocket is then closed with the matching code), ``receive()`` raises
+``WebSocketError``; the decorator ends the handler there without logging
+anything. Reads wait for the client as long as it takes; writes are held
+to the app's ``io_timeout``.
+"""
+import asyncio
+import binascii
+import hashlib
+
+from .compat import CancelledError, is_disconnect, print_exception
+from .http import HTTPException
+from .response import Response
+from . import wsframe
+from .wsframe import FrameError, FrameParser, frame_header
+
+MUTED_SOCKET_ERRORS = [32, 54, 104, 128]
+
+_GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
+_READ_SIZE = 1024
+_SMALL_FRAME = 1024    # header and payload written in one piece below this
+_CLOSE_WAIT = 2        # seconds to wait for the client's reply to a close
+
+
+class WebSocketError(Exception):
+    """The WebSocket connection is closed (by the client, or because it
+    broke the protocol); ``code`` is the close code, when there was one."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
+class _HandshakeRefused(HTTPException):
+    """A request that is not a valid WebSocket upgrade. An HTTPException,
+    so that it still gives its status when raised outside the decorator;
+    the decorator also sends its headers."""
+
+    def __init__(self, status_code, reason, headers=None):
+        super().__init__(status_code, reason)
+        self.headers = headers or {}
+
+    def response(self):
+        return Response(self.reason, self.status_code, self.headers)
+
+
+def accept_key(key):
+    """The Sec-WebSocket-Accept value that answers Sec-WebSocket-Key."""
+    if isinstance(key, str):
+        key = key.encode()
+    digest = hashlib.sha1(key + _GUID).digest()
+    return binascii.b2a_base64(digest).strip().decode()
+
+
+def _has_token(value, token):
+    if not value:
+        return False
+    for item in value.split(','):
+        if item.strip().lower() == token:
+            return True
+    return False
+
+
+def check_handshake(method, http_version, headers):
+    """The Sec-WebSocket-Accept value for a valid upgrade request, else
+    raises an HTTPException: 426 (with ``Sec-WebSocket-Version: 13``) for
+    a missing or unsupported version, 400 for anything else wrong."""
+    if method != 'GET' or http_version == '1.0':
+        raise _HandshakeRefused(400, 'WebSocket upgrade needs GET over '
+                                'HTTP/1.1')
+    if not _has_token(headers.get('Upgrade'), 'websocket'):
+        raise _HandshakeRefused(400, 'Not a WebSocket upgrade request')
+    if not _has_token(headers.get('Connection'), 'upgrade'):
+        raise _HandshakeRefused(400, 'Connection header lacks "upgrade"')
+    if (headers.get('Sec-WebSocket-Version') or '').strip() != '13':
+        raise _HandshakeRefused(426, 'Unsupported WebSocket version', {
+            'Sec-WebSocket-Version': '13', 'Upgrade': 'websocket',
+            'Connection': 'Upgrade'})
+    key = (headers.get('Sec-WebSocket-Key') or '').strip()
+    try:
+        valid = len(key) == 24 and len(binascii.a2b_base64(key)) == 16
+    except ValueError:
+        valid = False
+    if not valid:
+        raise _HandshakeRefused(400, 'Invalid Sec-WebSocket-Key')
+    return accept_key(key)
+
+
+class WebSocket:
+    CONT = wsframe.CONT
+    TEXT = wsframe.TEXT
+    BINARY = wsframe.BINARY
+    CLOSE = wsframe.CLOSE
+    PING = wsframe.PING
+    PONG = wsframe.PONG
+
+    #: Longest message accepted, in bytes; a longer one closes the
+    #: connection with code 1009. -1: no limit but available memory.
+    max_message_length = -1
+
+    def __init__(self, request):
+        self.request = request
+        self.closed = False
+        #: The close code the connection ended with, once closed.
+        self.close_code = None
+        self.rsock, self.wsock = request.sock
+        self._conn = getattr(request, 'connection', None)
+        self._write_timeout = None
+        self._parser = None
+        self._lock = asyncio.Lock()
+
+    async def handshake(self):
+        """Answer the upgrade request with 101 Switching Protocols, or
+        raise an HTTPException (400, 426) when it is not a valid one."""
+        request = self.request
+        accept = check_handshake(request.method, request.http_version,
+                                 request.headers)
+        conn = self._conn
+        if conn is not None:
+            # from now on reads wait for the client as long as it takes
+            self._write_timeout = conn.io_timeout
+            conn.io_timeout = None
+        self._parser = FrameParser(self.max_message_length)
+        await self._write(
+            b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
+            b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' +
+            accept.encode() + b'\r\n\r\n')
+
+    async def receive(self):
+        """The next message: a str for a text message, bytes for a binary
+        one. Pings are answered on the way. Raises WebSocketError once the
+        connection is closed."""
+        parser = self._parser
+        while True:
+            if self.closed:
+                raise WebSocketError('WebSocket connection closed',
+                                     self.close_code)
+            try:
+                event = parser.next_event()
+            except FrameError as exc:
+                await self._fail(exc.code, exc.reason)
+                continue
+            if event is None:
+                data = await self._read()
+                if not data:
+                    self.closed = True
+                    self.close_code = 1006
+                    continue
+                parser.receive_data(data)
+                continue
+            opcode, value = event
+            if opcode == wsframe.TEXT or opcode == wsframe.BINARY:
+                return value
+            if opcode == wsframe.PING:
+                await self._send_frame(wsframe.PONG, value)
+            elif opcode == wsframe.CLOSE:
+                code = value[0]
+                self.closed = True
+                self.close_code = code if code is not None else 1005
+                await self._quiet_send_close(
+                    code if code is not None else wsframe.CLOSE_NORMAL)
+            # a pong needs no answer
+
+    async def send(self, data, opcode=None):
+        """Send a message: a str as text, bytes as binary, unless
+        ``opcode`` says otherwise."""
+        if self.closed:
+            raise WebSocketError('WebSocket connection closed',
+                                 self.close_code)
+        if isinstance(data, str):
+            data = data.encode()
+            if opcode is None:
+                opcode = wsframe.TEXT
+        elif opcode is None:
+            opcode = wsframe.BINARY
+        await self._send_frame(opcode, data)
+
+    async def close(self, code=wsframe.CLOSE_NORMAL, reason=''):
+        """Close the connection with ``code``, and give the client a moment
+        to answer with its own close frame. Does nothing if already
+        closed."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        try:
+            await self._send_frame(wsframe.CLOSE,
+                                   wsframe.close_payload(code, reason))
+        except WebSocketError:
+            return                  # the client has gone already
+        try:
+            await asyncio.wait_for(self._await_close_reply(), _CLOSE_WAIT)
+        except Exception:   # timeout, the client went away, ...
+            pass
+
+    # --- internals --------------------------------------------------------
+    def _release(self):
+        """Give the connection its io_timeout back, for whatever the
+        server still writes on it."""
+        if self._conn is not None and self._write_timeout is not None:
+            self._conn.io_timeout = self._write_timeout
+
+    async def _await_close_reply(self):
+        parser = self._parser
+        while True:
+            try:
+                event = parser.next_event()
+            except FrameError:
+                return
+            if event is not None:
+                if event[0] == wsframe.CLOSE:
+                    return
+                continue
+            data = await self._read()
+            if not data:
+                return
+            parser.receive_data(data)
+
+    async def _fail(self, code, reason):
+        """The client broke the protocol: close with ``code``."""
+        self.closed = True
+        self.close_code = code
+        await self._quiet_send_close(code, reason)
+        raise WebSocketError(reason, code)
+
+    async def _quiet_send_close(self, code, reason=''):
+        try:
+            await self._send_frame(wsframe.CLOSE,
+                                   wsframe.close_payload(code, reason))
+        except WebSocketError:
+            pass                    # the client has gone already
+
+    async def _read(self):
+        """The next bytes from the client; b'' once it has gone. While
+        waiting, the connection counts as idle, so that a server shutdown
+        may end it."""
+        conn = self._conn
+        if conn is not None:
+            conn.idle = True
+        try:
+            return await self.rsock.read(_READ_SIZE)
+        except Exception as exc:
+            if is_disconnect(exc):
+                return b''
+            raise
+        finally:
+            if conn is not None:
+                conn.idle = False
+
+    async def _send_frame(self, opcode, payload):
+        head = frame_header(opcode, len(payload))
+        async with self._lock:   # frames of concurrent senders never mix
+            try:
+                if len(payload) < _SMALL_FRAME:
+                    await self._write(head + payload)
+                else:
+                    await self._write(head)
+                    await self._write(payload)
+            except Exception as exc:
+                if not is_disconnect(exc):
+                    raise
+                self.closed = True
+                self.close_code = 1006
+                raise WebSocketError('WebSocket connection lost', 1006)
+
+    async def _write(self, data):
+        conn = self._conn
+        if conn is None or self._write_timeout is None:
+            await self.wsock.awrite(data)
+            return
+        conn.io_timeout = self._write_timeout
+        try:
+            await self.wsock.awrite(data)
+        finally:
+            conn.io_timeout = None
+
+
+async def websocket_upgrade(request):
+    """Upgrade the request's connection to a WebSocket and return it; for
+    a handler that checks something first::
+
+        @app.route('/echo')
+        async def echo(request):
+            if not allowed(request):
+                abort(401)
+            ws = await websocket_upgrade(request)
+            ...
+
+    The response the handler returns is then replaced by
+    ``Response.already_handled``."""
+    ws = WebSocket(request)
+    await ws.handshake()
+
+    def after_upgrade(request, response):
+        ws._release()
+        return Response.already_handled
+
+    request.after_request(after_upgrade)
+    return ws
+
+
+def websocket_wrapper(f, upgrade_function):
+    """A route handler that upgrades with ``upgrade_function(request)``
+    and runs ``f(request, ws, *args, **kwargs)``; shared with the ASGI
+    adapter, which brings its own upgrade function."""
+    async def websocket_handler(request, *args, **kwargs):
+        try:
+            ws = await upgrade_function(request)
+        except _HandshakeRefused as exc:
+            return exc.response()
+        code = wsframe.CLOSE_NORMAL
+        try:
+            await f(request, ws, *args, **kwargs)
+        except WebSocketError:
+            code = None             # closed already
+        except CancelledError:
+            # a server shutdown ends the WebSocket with "going away"; a
+            # timeout means the client stopped reading: no more writes
+            conn = getattr(request, 'connection', None)
+            code = None
+            if getattr(request.app, 'shutting_down', False) and \
+                    not getattr(conn, 'timed_out', False):
+                code = wsframe.CLOSE_GOING_AWAY
+        except Exception as exc:
+            code = None
+            if not is_disconnect(exc):
+                print_exception(exc)
+                code = wsframe.CLOSE_INTERNAL_ERROR
+        if code is not None and not ws.closed:
+            try:
+                await ws.close(code)
+            except Exception:
+                pass
+        ws._release()
+        return Response.already_handled
+    return websocket_handler
+
+
+def with_websocket(f):
+    """Decorator: turn a route handler into a WebSocket handler, called as
+    ``f(request, ws, **route_args)``."""
+    return websocket_wrapper(f, websocket_upgrade)
