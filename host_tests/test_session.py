@@ -161,7 +161,7 @@ def test_a_cookie_made_by_one_runtime_is_read_by_the_other(
     assert res.text == 'Logged in as kim'
 
 
-# -- the token check under the unix port, without any jwt module ---------------
+# -- the token check under the unix port, without any jwt module --------------
 
 VERIFY_SCRIPT = '''\
 import json
@@ -199,8 +199,8 @@ def test_pyjwt_tokens_verify_under_micropython(runtime, request, tmp_path):
 
 
 @pytest.mark.parametrize('runtime', ['micropython', 'micropython-mpy'])
-def test_tokens_signed_under_micropython_verify_with_pyjwt(runtime, request,
-                                                            tmp_path):
+def test_tokens_signed_under_micropython_verify_with_pyjwt(
+        runtime, request, tmp_path):
     mpy_path = request.getfixturevalue('mpy_path') \
         if runtime == 'micropython-mpy' else ()
     status, output = run_micropython(SIGN_SCRIPT, runtime, mpy_path,
@@ -213,7 +213,7 @@ def test_tokens_signed_under_micropython_verify_with_pyjwt(runtime, request,
         jwt.decode(token, KEY + '!', algorithms=['HS256'])
 
 
-# -- the example ---------------------------------------------------------------
+# -- the example --------------------------------------------------------------
 
 def test_login_example(start_server, runtime, request, tmp_path):
     need_jwt(runtime, request, tmp_path)

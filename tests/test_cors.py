@@ -46,7 +46,7 @@ def preflight(client, path, origin=GOOD, method='POST', headers=None):
     return client.request('OPTIONS', path, headers=request_headers)
 
 
-# --- simple requests -----------------------------------------------------------
+# --- simple requests ---------------------------------------------------------
 
 async def test_an_allowed_origin_is_echoed_with_vary_and_credentials():
     app, _ = make_app(allowed_origins=[GOOD], allow_credentials=True)
@@ -154,7 +154,7 @@ async def test_origin_already_in_vary_is_not_repeated():
     assert res.headers['Vary'] == 'origin'
 
 
-# --- allowed_origins='*' -----------------------------------------------------------
+# --- allowed_origins='*' -----------------------------------------------------
 
 async def test_star_allows_every_origin_by_echoing_it():
     app, _ = make_app(allowed_origins='*', expose_headers=['X-Total'])
@@ -289,7 +289,7 @@ async def test_preflight_to_an_unknown_path_is_a_404():
     assert 'Access-Control-Allow-Methods' not in res.headers
 
 
-# --- wiring ----------------------------------------------------------------------
+# --- wiring ------------------------------------------------------------------
 
 async def test_initialize_attaches_a_cors_object_made_earlier():
     cors = CORS(allowed_origins=[GOOD])

@@ -171,7 +171,7 @@ async def test_session_data_keeps_json_types():
     assert (await client.get('/get')).json == value
 
 
-# --- the Session API -----------------------------------------------------------
+# --- the Session API ---------------------------------------------------------
 
 async def test_get_returns_the_same_session_for_the_whole_request():
     sessions = session_module()
@@ -318,7 +318,7 @@ def test_encode_and_decode_round_trip_and_take_a_key():
     assert session_ext.decode(other, secret_key=OTHER_KEY) == {'b': 2}
 
 
-# --- a missing secret key --------------------------------------------------------
+# --- a missing secret key ----------------------------------------------------
 
 def test_no_secret_key_is_refused_when_attached_to_an_app():
     sessions = session_module()
@@ -340,7 +340,7 @@ def test_a_session_without_key_refuses_to_encode_or_decode():
         session_ext.decode(PYJWT_TOKEN)
 
 
-# --- hostile cookies -----------------------------------------------------------
+# --- hostile cookies ---------------------------------------------------------
 
 def hostile_tokens():
     good = raw_token({'username': 'admin'})

@@ -19,9 +19,10 @@ PYJWT_TOKEN = ('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiam9lIiwibiI'
 # RFC 7515, appendix A.1: its key (a JWK "k") and token; exp is 1300819380
 RFC7515_KEY = ('AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Y'
                'j0iPS4hcgUuTwjAzZr1Z9CAow')
-RFC7515_TOKEN = ('eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0K'
-                 'ICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19'
-                 'yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')
+RFC7515_TOKEN = ('eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.'
+                 'eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9'
+                 'leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.'
+                 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')
 RFC7515_EXP = 1300819380
 
 

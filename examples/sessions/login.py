@@ -8,8 +8,9 @@ around them. Sessions need a jwt module:
   freeze it with ``require("pyjwt")`` (the bundle's manifest.py does);
 - MicroPython (the unix port): ``micropython -m mip install pyjwt``.
 
-Run it from the repository root with ``make run APP=examples/sessions/login.py``
-(``RUNTIME=cpython`` for CPython), then open http://127.0.0.1:5000/.
+Run it from the repository root with
+``make run APP=examples/sessions/login.py`` (``RUNTIME=cpython`` for
+CPython), then open http://127.0.0.1:5000/.
 The secret key is read from the environment variable SECRET_KEY when set;
 keep a real one secret, whoever has it can forge sessions.
 """
