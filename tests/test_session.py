@@ -340,6 +340,33 @@ def test_a_session_without_key_refuses_to_encode_or_decode():
         session_ext.decode(PYJWT_TOKEN)
 
 
+def test_a_missing_jwt_module_is_reported_with_how_to_install_it():
+    import sys
+    saved = {}
+    for name in ('jwt', 'microdot.session'):
+        if name in sys.modules:
+            saved[name] = sys.modules.pop(name)
+    try:
+        if IS_MICROPYTHON:
+            try:
+                import jwt  # noqa: F401
+                skip('a jwt module is installed here, so none is missing')
+            except ImportError:
+                pass
+        else:
+            sys.modules['jwt'] = None   # makes `import jwt` fail
+        with raises(ImportError) as caught:
+            import microdot.session  # noqa: F401
+        message = str(caught.value)
+        assert 'mpremote mip install pyjwt' in message
+        assert 'pip install PyJWT' in message
+    finally:
+        sys.modules.pop('jwt', None)
+        sys.modules.pop('microdot.session', None)
+        for name in saved:
+            sys.modules[name] = saved[name]
+
+
 # --- hostile cookies ---------------------------------------------------------
 
 def hostile_tokens():

@@ -15,6 +15,12 @@ token, and the library's own checks must pass too.
 An app without a secret key is refused when the Session is attached to it
 (``Session(app)`` or ``initialize(app)``), so a misconfigured app stops at
 start-up rather than on its first request.
+
+Session keys named like registered JWT claims keep their JWT meaning: an
+``exp`` or ``nbf`` (seconds since 1970) limits the session's validity, and
+PyJWT also refuses an ``aud`` it was not told to expect or a ``sub``,
+``iss`` or ``jti`` that is not a string. Boards whose clock was never set
+think it is 2000, so ``exp`` only protects where the time is right.
 """
 try:
     import jwt
