@@ -11,7 +11,8 @@ import json
 from support import IS_MICROPYTHON, raises, skip
 
 from microdot import Microdot, redirect
-from microdot.hs256 import b64url_encode, signature, unix_time
+from microdot.compat import unix_time
+from microdot.hs256 import b64url_encode, signature
 from microdot.test_client import TestClient
 
 KEY = 'a-32-byte-long-key-for-the-tests!'

@@ -7,8 +7,9 @@ signed with HS256) and PyJWT (a token it made).
 import binascii
 import json
 
+from microdot.compat import unix_time
 from microdot.hs256 import (b64url_decode, b64url_encode, equal,
-                            hmac_sha256, signature, unix_time, verify)
+                            hmac_sha256, signature, verify)
 from support import raises
 
 KEY = 'a-32-byte-long-key-for-the-tests!'

@@ -31,6 +31,16 @@ except NameError:  # MicroPython reports these as OSError with an errno
     _DISCONNECT_TYPES = (EOFError,)
 
 
+def unix_time():
+    """Seconds since 1970-01-01 UTC, also on ports whose clock counts from
+    2000 (cookies and JWTs count from 1970)."""
+    import time
+    now = time.time()
+    if time.gmtime(0)[0] == 2000:
+        now += 946684800
+    return now
+
+
 def is_disconnect(exc):
     """True when an exception only says that the peer closed the connection."""
     if isinstance(exc, _DISCONNECT_TYPES):

@@ -18,11 +18,11 @@ MicroPython port, so both runtimes run this same code.
 import binascii
 import hashlib
 import json
-import time
+
+from .compat import unix_time
 
 _BLOCK = 64                 # SHA-256 block size, in bytes
 _SIGNATURE_CHARS = 43       # a 32-byte MAC in unpadded base64url
-_EPOCH_2000 = 946684800     # seconds from 1970-01-01 to 2000-01-01
 _ALPHABET = set(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
                 b'0123456789-_')
 
@@ -72,15 +72,6 @@ def b64url_decode(text):
             raise ValueError('Malformed base64url')
     text = text.replace(b'-', b'+').replace(b'_', b'/')
     return binascii.a2b_base64(text + b'=' * (-len(text) % 4))
-
-
-def unix_time():
-    """Seconds since 1970-01-01 UTC, also on ports whose clock counts from
-    2000 (JWT times count from 1970)."""
-    now = time.time()
-    if time.gmtime(0)[0] == 2000:
-        now += _EPOCH_2000
-    return now
 
 
 def signature(signing_input, key):

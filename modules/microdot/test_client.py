@@ -6,6 +6,7 @@ the app writes are parsed back, so what a test sees is what a client would.
 """
 import json
 
+from .compat import unix_time
 from .connection import AsyncBytesIO, Connection
 from .server import serve_request
 from .structures import NoCaseDict
@@ -191,7 +192,6 @@ class TestClient:
 
 def _is_past(http_date):
     """True if an HTTP date (``Wdy, DD Mon YYYY HH:MM:SS GMT``) is past."""
-    import time
     try:
         _, day, month, year, clock, _ = http_date.split(' ')
         hour, minute, second = [int(x) for x in clock.split(':')]
@@ -200,7 +200,7 @@ def _is_past(http_date):
     except ValueError:
         return False
     stamp = ((days * 24 + hour) * 60 + minute) * 60 + second
-    return stamp < _unix_time(time)
+    return stamp < unix_time()
 
 
 def _days_since_epoch(year, month, day):
@@ -213,9 +213,3 @@ def _days_since_epoch(year, month, day):
     day_of_era = year_of_era * 365 + year_of_era // 4 - \
         year_of_era // 100 + day_of_year
     return era * 146097 + day_of_era - 719468
-
-
-def _unix_time(time):
-    now = time.time()
-    # some MicroPython ports count from 2000 rather than 1970
-    return now + 946684800 if time.gmtime(0)[0] == 2000 else now
