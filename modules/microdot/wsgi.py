@@ -138,7 +138,7 @@ class Microdot(BaseMicrodot):
         req = Request(self, (environ.get('REMOTE_ADDR'),
                              int(port) if port else 0),
                       environ.get('REQUEST_METHOD', 'GET'), url, version,
-                      headers, body=body, stream=stream,
+                      headers, body=body, stream=stream, sock=(None, None),
                       scheme=environ.get('wsgi.url_scheme'))
         req.environ = environ
         if too_large:
