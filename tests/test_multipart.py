@@ -1,0 +1,235 @@
+"""microdot.multipart's parser: bytes in, events out, no I/O."""
+from microdot.multipart import (MultipartParser, MultipartError, NEED_DATA,
+                                PART, DATA, PART_END, END, parse_options,
+                                boundary_of)
+from support import raises
+
+BOUNDARY = 'xYzZY'
+
+
+def body(*parts, boundary=BOUNDARY, preamble=b'', epilogue=b''):
+    """A multipart body; each part is (head lines, data)."""
+    out = [preamble]
+    for lines, data in parts:
+        out.append(b'--' + boundary.encode() + b'\r\n')
+        for line in lines:
+            out.append(line.encode() + b'\r\n')
+        out.append(b'\r\n' + data + b'\r\n')
+    out.append(b'--' + boundary.encode() + b'--\r\n' + epilogue)
+    return b''.join(out)
+
+
+def field(name, value):
+    return (['Content-Disposition: form-data; name="{}"'.format(name)],
+            value)
+
+
+def upload(name, filename, data, content_type='application/octet-stream'):
+    return (['Content-Disposition: form-data; name="{}"; filename="{}"'
+             .format(name, filename), 'Content-Type: ' + content_type],
+            data)
+
+
+def parse(data, pieces=None, boundary=BOUNDARY):
+    """Feed ``data`` in pieces of the given sizes (cycled; all at once by
+    default) and return [(name, filename, content_type, bytes), ...]."""
+    parser = MultipartParser(boundary)
+    result = []
+    current = None
+    position = 0
+    step = 0
+    while True:
+        kind, value = parser.next_event()
+        if kind == NEED_DATA:
+            if position >= len(data):
+                parser.feed_eof()
+                continue
+            size = len(data) if pieces is None else \
+                pieces[step % len(pieces)]
+            step += 1
+            parser.feed(data[position:position + size])
+            position += size
+        elif kind == PART:
+            assert current is None
+            current = [value[0], value[1], value[2], []]
+        elif kind == DATA:
+            assert value, 'empty DATA event'
+            current[3].append(value)
+        elif kind == PART_END:
+            current[3] = b''.join(current[3])
+            result.append(tuple(current))
+            current = None
+        else:
+            assert kind == END
+            assert current is None
+            return result
+
+
+FORM = body(field('title', b'A day out'),
+            upload('photo', 'cat.jpg', b'\xff\xd8binary\r\n--data\r\n\r\n',
+                   'image/jpeg'),
+            field('empty', b''))
+EXPECTED = [('title', None, None, b'A day out'),
+            ('photo', 'cat.jpg', 'image/jpeg', b'\xff\xd8binary\r\n--data'
+             b'\r\n\r\n'),
+            ('empty', None, None, b'')]
+
+
+def test_fields_and_files_in_one_feed():
+    assert parse(FORM) == EXPECTED
+
+
+def test_one_byte_at_a_time():
+    assert parse(FORM, [1]) == EXPECTED
+
+
+def test_every_split_point_gives_the_same_fields():
+    for i in range(1, len(FORM)):
+        assert parse(FORM, [i, len(FORM)]) == EXPECTED, i
+
+
+def test_irregular_piece_sizes():
+    for pieces in ([3, 7, 1], [5, 2], [11, 13, 17], [len(BOUNDARY) + 4]):
+        assert parse(FORM, pieces) == EXPECTED, pieces
+
+
+def test_data_that_looks_like_a_delimiter_is_data():
+    tricky = (b'--xYzZY in the middle\r\n--xYzZ\r\n-xYzZY\r\n--xYzZX'
+              b'\r--xYzZY\n--xYzZY\r\n\r--')
+    data = body(upload('f', 'a.bin', tricky))
+    for pieces in (None, [1], [2], [3, 5], [len(BOUNDARY) + 3]):
+        assert parse(data, pieces) == [('f', 'a.bin',
+                                        'application/octet-stream', tricky)]
+
+
+def test_data_ending_in_carriage_returns():
+    for tail in (b'\r', b'\r\r', b'\r\n', b'\r\n\r', b'\r\n-', b'\r\n--xYz'):
+        data = body(upload('f', 'a', b'abc' + tail))
+        for pieces in (None, [1], [4]):
+            assert parse(data, pieces)[0][3] == b'abc' + tail, (tail, pieces)
+
+
+def test_preamble_epilogue_and_transport_padding_are_ignored():
+    data = body(field('a', b'1'), preamble=b'This is a preamble\r\n',
+                epilogue=b'and an epilogue\r\n')
+    assert parse(data) == [('a', None, None, b'1')]
+    padded = b'--xYzZY  \t\r\nContent-Disposition: form-data; name="a"' \
+        b'\r\n\r\n1\r\n--xYzZY--'
+    assert parse(padded, [1]) == [('a', None, None, b'1')]
+
+
+def test_empty_form():
+    assert parse(b'--xYzZY--\r\n') == []
+    assert parse(b'--xYzZY--', [1]) == []
+
+
+def test_large_part_keeps_the_buffer_small():
+    chunk = bytes(range(256)) * 4
+    data = body(upload('big', 'big.bin', chunk * 100))
+    parser = MultipartParser(BOUNDARY)
+    received = 0
+    position = 0
+    largest = 0
+    while True:
+        kind, value = parser.next_event()
+        largest = max(largest, len(parser.buffer))
+        if kind == NEED_DATA:
+            parser.feed(data[position:position + 256])
+            position += 256
+        elif kind == DATA:
+            received += len(value)
+        elif kind == END:
+            break
+    assert received == len(chunk) * 100
+    assert largest <= 256 + len(BOUNDARY) + 4
+
+
+def test_end_is_repeated_and_later_bytes_ignored():
+    parser = MultipartParser(BOUNDARY)
+    parser.feed(b'--xYzZY--')
+    assert parser.next_event() == (END, None)
+    parser.feed(b'more')
+    assert parser.next_event() == (END, None)
+
+
+def check_malformed(data, pieces=None):
+    with raises(MultipartError):
+        parse(data, pieces)
+
+
+def test_body_ending_early_is_malformed():
+    for cut in (0, 5, 9, 30, 60, len(FORM) - 12, len(FORM) - 4):
+        check_malformed(FORM[:cut])
+        check_malformed(FORM[:cut], [1])
+
+
+def test_no_delimiter_at_all_is_malformed():
+    check_malformed(b'just some text')
+    check_malformed(b'')
+
+
+def test_garbage_after_a_delimiter_is_malformed():
+    check_malformed(b'--xYzZYgarbage\r\n\r\n--xYzZY--')
+    check_malformed(b'--xYzZY' + b' ' * 100)
+
+
+def test_part_without_content_disposition_is_malformed():
+    check_malformed(b'--xYzZY\r\nContent-Type: text/plain\r\n\r\nx\r\n'
+                    b'--xYzZY--')
+    check_malformed(b'--xYzZY\r\n\r\nx\r\n--xYzZY--')
+    check_malformed(b'--xYzZY\r\nContent-Disposition: attachment; name="a"'
+                    b'\r\n\r\nx\r\n--xYzZY--')
+    check_malformed(b'--xYzZY\r\nno colon here\r\n\r\nx\r\n--xYzZY--')
+
+
+def test_part_headers_are_bounded():
+    long_name = 'n' * 3000
+    check_malformed(body(field(long_name, b'x')))
+    check_malformed(body(field(long_name, b'x')), [100])
+    parser = MultipartParser(BOUNDARY, max_head_length=5000)
+    parser.feed(body(field(long_name, b'x')))
+    assert parser.next_event()[1][0] == long_name
+
+
+def test_part_headers_must_be_utf8():
+    check_malformed(b'--xYzZY\r\nContent-Disposition: form-data; name="\xff"'
+                    b'\r\n\r\nx\r\n--xYzZY--')
+
+
+def test_utf8_names_and_filenames():
+    data = body(upload('caf\u00e9', '\u00fcber \u20ac.txt', b'x'))
+    assert parse(data)[0][:2] == ('caf\u00e9', '\u00fcber \u20ac.txt')
+
+
+def test_parse_options():
+    assert parse_options('form-data; name="a"; filename="b.txt"') == \
+        ('form-data', {'name': 'a', 'filename': 'b.txt'})
+    assert parse_options('Form-Data;name=bare ; x = "y"') == \
+        ('form-data', {'name': 'bare', 'x': 'y'})
+    # \" and \\ are escapes; other backslashes are kept (browsers send
+    # them as they are)
+    assert parse_options(r'form-data; filename="a \"q\" \\ c:\dir"')[1] == \
+        {'filename': 'a "q" \\ c:\\dir'}
+    assert parse_options('form-data; name="semi;colon"; flag; n=1')[1] == \
+        {'name': 'semi;colon', 'n': '1'}
+    assert parse_options("form-data; filename=\"plain\"; "
+                         "filename*=UTF-8''%E2%82%AC%20rates.txt")[1] == \
+        {'filename': '\u20ac rates.txt'}
+    assert parse_options('text/plain') == ('text/plain', {})
+
+
+def test_boundary_of_content_types():
+    assert boundary_of('multipart/form-data; boundary=abc') == 'abc'
+    assert boundary_of('Multipart/Form-Data; charset=utf-8; '
+                       'boundary="a b:c"') == 'a b:c'
+    assert boundary_of('application/x-www-form-urlencoded') is None
+    assert boundary_of('multipart/mixed; boundary=abc') is None
+    assert boundary_of(None) is None
+    for bad in ('multipart/form-data', 'multipart/form-data; boundary=',
+                'multipart/form-data; boundary="' + 'x' * 71 + '"'):
+        with raises(MultipartError):
+            boundary_of(bad)
+
+
+def test_boundary_given_as_bytes_or_str():
+    assert parse(FORM, boundary=BOUNDARY.encode()) == EXPECTED
