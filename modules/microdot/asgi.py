@@ -176,12 +176,13 @@ class Microdot(BaseMicrodot):
 
 def _server_pid():
     """The process that stops the whole server when sent SIGTERM: the
-    supervisor of a multi-process server, else this process."""
+    parent of a worker that gunicorn forked or that uvicorn's supervisor
+    (--workers, --reload) spawned, else this process."""
+    if 'gunicorn.arbiter' in sys.modules:
+        return os.getppid()
     import multiprocessing
-    parent = multiprocessing.parent_process()
-    if parent is not None:               # uvicorn --workers N
-        return parent.pid
-    if 'gunicorn.arbiter' in sys.modules:   # a worker forked by gunicorn
+    target = getattr(multiprocessing.current_process(), '_target', None)
+    if getattr(target, '__module__', '').startswith('uvicorn.'):
         return os.getppid()
     return os.getpid()
 

@@ -165,12 +165,15 @@ class Microdot(BaseMicrodot):
 
 def _server_pid():
     """The process that stops the whole server when sent SIGTERM: the
-    master of a pre-fork server, else this process."""
-    if 'gunicorn.arbiter' in sys.modules:   # a worker forked by gunicorn
+    parent of a worker that gunicorn forked or that uvicorn's supervisor
+    (--workers, --reload) spawned, else this process."""
+    if 'gunicorn.arbiter' in sys.modules:
         return os.getppid()
     import multiprocessing
-    parent = multiprocessing.parent_process()
-    return parent.pid if parent is not None else os.getpid()
+    target = getattr(multiprocessing.current_process(), '_target', None)
+    if getattr(target, '__module__', '').startswith('uvicorn.'):
+        return os.getppid()
+    return os.getpid()
 
 
 class _ThreadLoop:
