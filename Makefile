@@ -159,3 +159,4 @@ distclean: clean
 	rm -rf $(VENV)
 
 include firmware/firmware.mk
+include bench/bench.mk

@@ -1,0 +1,272 @@
+"""Turns the results of bench/run.py into the targets table and the
+Markdown page docs/performance.md."""
+import math
+
+# (label, how to get (ours, ref), goal, 'max' or 'min' for the ratio)
+TARGET_GOALS = {
+    'cpu_new': 0.6, 'keep_alive': 3.0, 'bytes': 0.25, 'import': 0.5,
+    'heap1': 0.5, 'heap10': 0.6, 'flash': 1.0, 'cpython': 1.5,
+    'asgi': 1.2, 'wsgi': 1.2,
+}
+
+MPY = 'MicroPython unix port'
+CPYTHON = 'CPython built-in server'
+
+
+def _find(results, group, scenario, concurrency, keep_alive):
+    for row in results.get('rows', ()):
+        if row['group'] == group and row['scenario'] == scenario and \
+                row['concurrency'] == concurrency and \
+                row['keep_alive'] == keep_alive:
+            return row
+    return None
+
+
+def _ratio(ours, ref):
+    if ours is None or ref is None or not ref:
+        return None
+    return ours / ref
+
+
+def _geomean_rps(results, group_prefix):
+    ratios = []
+    for row in results.get('rows', ()):
+        if not row['group'].startswith(group_prefix):
+            continue
+        ours, ref = row.get('ours'), row.get('ref')
+        if ours and ref and ours['rps'] and ref['rps']:
+            ratios.append(ours['rps'] / ref['rps'])
+    if not ratios:
+        return None, None
+    mean = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+    return mean, min(ratios)
+
+
+def targets(results):
+    """Rows of (what, ours, ref, ratio, goal text, met or None)."""
+    out = []
+
+    def add(what, ours, ref, ratio, goal, at_most, unit=''):
+        met = None if ratio is None else (
+            ratio <= goal if at_most else ratio >= goal)
+        out.append((what, _fmt(ours, unit), _fmt(ref, unit), ratio,
+                    ('<= ' if at_most else '>= ') + '{:g}x'.format(goal),
+                    met))
+
+    for c in (1, 10):
+        row = _find(results, MPY, 'hello', c, False)
+        if row and row.get('ours') and row.get('ref'):
+            ours, ref = row['ours']['cpu_us'], row['ref']['cpu_us']
+            add('unix port, hello, new connection, c={}: server CPU per '
+                'request'.format(c), ours, ref, _ratio(ours, ref),
+                TARGET_GOALS['cpu_new'], True, ' us')
+    for c in (1, 10):
+        row = _find(results, MPY, 'hello', c, True)
+        if row and row.get('ours') and row.get('ref'):
+            ours, ref = row['ours']['rps'], row['ref']['rps']
+            add('unix port, hello, keep-alive (wrk), c={}: requests/s'.format(
+                c), ours, ref, _ratio(ours, ref), TARGET_GOALS['keep_alive'],
+                False, '/s')
+    memory = results.get('memory')
+    if memory:
+        per = memory.get('bytes_per_request') or {}
+        add('unix port: bytes allocated per request (new connection)',
+            per.get('ours'), per.get('ref'),
+            _ratio(per.get('ours'), per.get('ref')),
+            TARGET_GOALS['bytes'], True, ' B')
+        imp = memory.get('import') or {}
+        add('unix port: heap after `import microdot` (.mpy)',
+            imp.get('ours'), imp.get('ref'),
+            _ratio(imp.get('ours'), imp.get('ref')),
+            TARGET_GOALS['import'], True, ' B')
+        heaps = memory.get('smallest_heap') or {}
+        for c, key in ((1, 'heap1'), (10, 'heap10')):
+            pair = heaps.get(c) or heaps.get(str(c)) or {}
+            add('unix port: smallest -X heapsize serving {} requests, '
+                'c={}'.format(memory.get('heap_requests'), c),
+                pair.get('ours'), pair.get('ref'),
+                _ratio(pair.get('ours'), pair.get('ref')),
+                TARGET_GOALS[key], True, ' B')
+    flash = results.get('flash')
+    if flash:
+        ours, ref = flash['ours']['core'], flash['ref']['core']
+        add('flash: core .mpy (import and server)', ours, ref,
+            _ratio(ours, ref), TARGET_GOALS['flash'], True, ' B')
+    for prefix, key, label in ((CPYTHON, 'cpython', 'CPython built-in'),
+                               ('ASGI', 'asgi', 'ASGI (uvicorn)'),
+                               ('WSGI', 'wsgi', 'WSGI (gunicorn)')):
+        mean, low = _geomean_rps(results, prefix)
+        if mean is not None:
+            add('{}: requests/s, geometric mean over all scenarios '
+                '(lowest {:.2f}x)'.format(label, low), None, None, mean,
+                TARGET_GOALS[key], False)
+    return out
+
+
+def _fmt(value, unit=''):
+    if value is None:
+        return '-'
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        value = round(value) if abs(value) >= 100 else round(value, 1)
+    return '{}{}'.format(value, unit)
+
+
+def _verdict(met):
+    return 'n/a' if met is None else ('met' if met else 'NOT met')
+
+
+def targets_text(results):
+    lines = ['', 'Targets (ours vs reference, same run):']
+    for what, ours, ref, ratio, goal, met in targets(results):
+        lines.append('  {:<8} {:>6} (goal {:>7})  {}  [ours {}, ref {}]'.format(
+            _verdict(met), '-' if ratio is None else '{:.2f}x'.format(ratio),
+            goal, what, ours, ref))
+    for note in results.get('notes', ()):
+        lines.append('  note: ' + note)
+    return '\n'.join(lines)
+
+
+def row_line(row):
+    parts = ['{:<28} {:<10} c={:<2} {:<9}'.format(
+        row['group'][:28], row['scenario'], row['concurrency'],
+        'keep-alive' if row['keep_alive'] else 'new conn')]
+    for key in ('bare', 'ours', 'ref'):
+        data = row.get(key)
+        if data:
+            parts.append('{} {:>7.0f}/s {:>6}us{}'.format(
+                key, data['rps'], _fmt(data['cpu_us']),
+                ' ERR {}'.format(data['errors']) if data['errors'] else ''))
+    return '  '.join(parts)
+
+
+def _cell_ratio(a, b, invert=False):
+    if a is None or b is None or not a or not b:
+        return '-'
+    return '{:.2f}x'.format(b / a if invert else a / b)
+
+
+def render(results):
+    m = results['machine']
+    out = ['# Performance', '',
+           'Generated by `make bench` (bench/run.py); do not edit by hand. '
+           'Our framework beside the reference, Microdot 2.7.0 from PyPI, '
+           'and a bare asyncio server that answers a fixed response (the '
+           'ceiling), measured in the same run on the same machine.', '',
+           '- date: {}'.format(m['date']),
+           '- machine: {}, {} cores, {} RAM, Linux {}'.format(
+               m['cpu'], m['cores'], m['memory'], m['kernel']),
+           '- CPython {}; MicroPython {}; {}'.format(
+               m['python'], m['micropython'], m['wrk']),
+           '- bench environment: {}'.format(m['packages']),
+           '- our code: commit {}{}'.format(
+               m['commit'], ' (with uncommitted core changes)'
+               if m.get('dirty') else ''),
+           '- method: {} interleaved rounds of {} s per server and case, '
+           'medians; server CPU per request is the server process\'s '
+           'utime+stime (children included) over the requests it '
+           'answered. New connections: bench/loadgen.py (one per request, '
+           '`Connection: close`); keep-alive: wrk. The reference closes '
+           'every connection after one response, so under wrk it pays a '
+           'new connection per request.'.format(
+               results['rounds'], results['duration']),
+           '- MicroPython figures are for the mpy-cross output of both '
+           'frameworks (`-X heapsize` bisected to 1 KiB; bytes per request '
+           'from `micropython.mem_total()`; live heap sampled after '
+           '`gc.collect()` every 20 ms while 10 clients load the server).',
+           '', '## Targets', '',
+           '| | ours | reference | ratio | goal | |',
+           '| --- | ---: | ---: | ---: | --- | --- |']
+    for what, ours, ref, ratio, goal, met in targets(results):
+        out.append('| {} | {} | {} | {} | {} | {} |'.format(
+            what, ours, ref, '-' if ratio is None else
+            '{:.2f}x'.format(ratio), goal, _verdict(met)))
+    for note in results.get('notes', ()):
+        out += ['', 'Note: ' + note]
+    groups = []
+    for row in results.get('rows', ()):
+        if row['group'] not in groups:
+            groups.append(row['group'])
+    for group in groups:
+        out += ['', '## Throughput: ' + group, '',
+                '| case | c | connection | bare req/s | ours req/s | '
+                'ref req/s | ours/ref | bare CPU/req | ours CPU/req | '
+                'ref CPU/req | ours/ref CPU |',
+                '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | '
+                '---: | ---: | ---: |']
+        for row in results['rows']:
+            if row['group'] != group:
+                continue
+            cells = [row['scenario'], str(row['concurrency']),
+                     'keep-alive' if row['keep_alive'] else 'new']
+            data = {k: row.get(k) for k in ('bare', 'ours', 'ref')}
+            for key in ('bare', 'ours', 'ref'):
+                cells.append(_fmt(data[key]['rps']) + (
+                    ' ({} err)'.format(data[key]['errors'])
+                    if data[key]['errors'] else '') if data[key] else '')
+            ours, ref = data['ours'], data['ref']
+            cells.append(_cell_ratio(ours and ours['rps'],
+                                     ref and ref['rps']))
+            for key in ('bare', 'ours', 'ref'):
+                cells.append(_fmt(data[key]['cpu_us'], ' us')
+                             if data[key] else '')
+            cells.append(_cell_ratio(ours and ours['cpu_us'],
+                                     ref and ref['cpu_us']))
+            out.append('| ' + ' | '.join(cells) + ' |')
+    memory = results.get('memory')
+    if memory:
+        out += ['', '## MicroPython memory (unix port, from .mpy)', '',
+                '| | ours | reference | ratio |', '| --- | ---: | ---: | ---: |']
+
+        def line(label, ours, ref):
+            out.append('| {} | {} | {} | {} |'.format(
+                label, _fmt(ours, ' B'), _fmt(ref, ' B'),
+                _cell_ratio(ours, ref)))
+        line('heap after `import microdot`', memory['import']['ours'],
+             memory['import']['ref'])
+        line('bytes allocated per request, new connection',
+             memory['bytes_per_request']['ours'],
+             memory['bytes_per_request']['ref'])
+        line('bytes allocated per request, keep-alive',
+             memory['bytes_per_request_keep_alive']['ours'],
+             memory['bytes_per_request_keep_alive']['ref'])
+        live = memory['live_heap']
+        line('heap in use when idle, after start',
+             live['ours'] and live['ours']['idle'],
+             live['ref'] and live['ref']['idle'])
+        line('largest live heap under load (10 clients)',
+             live['ours'] and live['ours']['live_max'],
+             live['ref'] and live['ref']['live_max'])
+        for c, pair in sorted(memory['smallest_heap'].items(),
+                              key=lambda item: int(item[0])):
+            line('smallest `-X heapsize` serving {} requests, {} '
+                 'client(s)'.format(memory['heap_requests'], c),
+                 pair['ours'], pair['ref'])
+        out += ['', 'Heap allocated by importing each extension after '
+                '`import microdot` (bytes; `-` where the other side has no '
+                'such module; an error text where it cannot load on the unix '
+                'port):', '', '| extension | ours | reference |',
+                '| --- | ---: | ---: |']
+        ext = memory['extensions']
+        for name in sorted(set(ext['ours']) | set(ext['ref'])):
+            out.append('| {} | {} | {} |'.format(
+                name, _fmt(ext['ours'].get(name)),
+                _fmt(ext['ref'].get(name))))
+    flash = results.get('flash')
+    if flash:
+        out += ['', '## Flash: mpy-cross output (bytes)', '',
+                'Core = what `import microdot` loads, and our server module (loaded by `app.run()`): ours `{}`; the '
+                'reference `{}`.'.format(
+                    '`, `'.join(flash['ours']['core_modules']),
+                    '`, `'.join(flash['ref']['core_modules'])), '',
+                '| module | ours | reference |', '| --- | ---: | ---: |',
+                '| **core** | **{}** | **{}** |'.format(
+                    flash['ours']['core'], flash['ref']['core'])]
+        ours, ref = flash['ours']['modules'], flash['ref']['modules']
+        for name in sorted(set(ours) | set(ref)):
+            out.append('| {} | {} | {} |'.format(
+                name, _fmt(ours.get(name)), _fmt(ref.get(name))))
+    out += ['', 'Run time of the suite: {:.0f} s.'.format(
+        results.get('seconds', 0)), '']
+    return '\n'.join(out)
