@@ -1,0 +1,28 @@
+"""WebSocket echo: the page at / sends what you type, the server sends it
+back (the WebSocket section of the docs).
+
+Run it from the repository root with ``make run APP=examples/websocket/echo.py``
+(``RUNTIME=cpython`` for CPython), then open http://127.0.0.1:5000/ in a
+browser. On a board, copy this file and index.html next to each other.
+"""
+from microdot import Microdot, send_file
+from microdot.websocket import with_websocket
+
+app = Microdot()
+
+
+@app.route('/')
+async def index(request):
+    return send_file('index.html')
+
+
+@app.route('/echo')
+@with_websocket
+async def echo(request, ws):
+    while True:
+        message = await ws.receive()
+        await ws.send(message)
+
+
+if __name__ == '__main__':
+    app.run(debug=True)
