@@ -22,7 +22,7 @@ import time
 
 import httpx
 import pytest
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -202,8 +202,9 @@ def test_request_is_built_from_the_server_data(served):
     assert info['version'] == '1.1'
     assert info['g'] is True
     assert info['test_header'] == 'yes'
-    assert info['asgi'] is (served.name == 'uvicorn')
-    assert info['wsgi'] is (served.name == 'gunicorn')
+    # request.asgi_scope / request.environ: what the server passed in
+    assert info['asgi'] == ('http' if served.name == 'uvicorn' else None)
+    assert info['wsgi'] == ('GET' if served.name == 'gunicorn' else None)
 
 
 def test_sync_and_async_handlers(served):
@@ -319,15 +320,20 @@ def test_head_has_headers_only(served):
         assert res.headers['content-length'] == str(len(BIG_FILE))
 
 
-def test_streamed_responses(served):
+def test_sync_generator_response(served):
     with client(served) as http:
         res = http.get('/stream/sync')
-        assert res.text == ''.join('line {}\n'.format(i) for i in range(5))
+    assert res.status_code == 200
+    assert res.text == ''.join('line {}\n'.format(i) for i in range(5))
+
+
+def test_async_generator_response(served):
+    with client(served) as http:
         res = http.get('/stream/async')
         assert res.text == ''.join('async {}\n'.format(i) for i in range(5))
         with http.stream('GET', '/stream/async') as res:
             parts = list(res.iter_raw())
-        assert b''.join(parts).count(b'async') == 5
+    assert b''.join(parts).count(b'async') == 5
 
 
 def test_send_file(served):
@@ -395,6 +401,18 @@ def test_websocket_echo_text_and_binary(served):
             return http.get('/state').json()['ws_ended'] == ended + 1
     assert wait_for(handler_ended), 'the echo handler did not end'
     assert 'Traceback' not in served.output()[before:]
+
+
+def test_websocket_message_over_the_limit_closes_with_1009(served):
+    url = served.url.replace('http', 'ws', 1)
+    with ws_connect(url + '/ws/echo', open_timeout=10,
+                    max_size=None) as ws:
+        ws.send(b'x' * (100 * 1024))
+        assert len(ws.recv(timeout=10)) == 100 * 1024
+        ws.send(b'x' * (100 * 1024 + 1))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+    assert ws.close_code == 1009
 
 
 def test_websocket_route_answers_plain_http_with_400(served):

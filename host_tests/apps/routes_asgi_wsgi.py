@@ -9,9 +9,12 @@ import hashlib
 import os
 
 from microdot import Request, Response, abort, send_file
+from microdot.websocket import WebSocket
 
 # big enough that uploads above max_body_length stream
 Request.max_content_length = 8 * 1024 * 1024
+# one limit for every WebSocket class (the ASGI one inherits it)
+WebSocket.max_message_length = 100 * 1024
 
 STATE = {'startup': 0, 'shutdown': 0, 'closed': [], 'ws_ended': 0}
 DATA_DIR = os.environ.get('APP_DATA', '.')
@@ -68,8 +71,8 @@ def add_routes(app, with_websocket):
             'version': req.http_version, 'g': req.g.started,
             'test_header': req.headers.get('X-Test'),
             'content_type': req.content_type,
-            'asgi': hasattr(req, 'asgi_scope'),
-            'wsgi': hasattr(req, 'environ'),
+            'asgi': getattr(req, 'asgi_scope', {}).get('type'),
+            'wsgi': getattr(req, 'environ', {}).get('REQUEST_METHOD'),
         }
 
     @app.route('/sync')
