@@ -139,6 +139,26 @@ def test_accept_key_of_the_rfc_example():
     assert accept_key(KEY.encode()) == 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='
 
 
+def test_python_sha1_matches_known_digests():
+    from microdot.websocket import sha1
+    # FIPS 180 examples, and padding edge lengths against hashlib where
+    # the port has it
+    assert sha1(b'abc') == bytes.fromhex(
+        'a9993e364706816aba3e25717850c26c9cd0d89d')
+    assert sha1(b'') == bytes.fromhex(
+        'da39a3ee5e6b4b0d3255bfef95601890afd80709')
+    assert sha1(b'abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq') \
+        == bytes.fromhex('84983e441c3bd26ebaae4aa1f95129e5e54670f1')
+    try:
+        import hashlib
+        reference = hashlib.sha1
+    except (ImportError, AttributeError):
+        return
+    for size in (1, 55, 56, 63, 64, 65, 119, 120, 1000):
+        data = bytes(i & 0xff for i in range(size))
+        assert sha1(data) == reference(data).digest(), size
+
+
 def check(method='GET', version='1.1', **changes):
     return check_handshake(method, version,
                            NoCaseDict(upgrade_headers(**changes)))

@@ -19,7 +19,6 @@ to the app's ``io_timeout``.
 """
 import asyncio
 import binascii
-import hashlib
 
 from .compat import CancelledError, is_disconnect, print_exception
 from .http import HTTPException
@@ -61,8 +60,46 @@ def accept_key(key):
     """The Sec-WebSocket-Accept value that answers Sec-WebSocket-Key."""
     if isinstance(key, str):
         key = key.encode()
-    digest = hashlib.sha1(key + _GUID).digest()
+    try:
+        import hashlib
+        digest = hashlib.sha1(key + _GUID).digest()
+    except (ImportError, AttributeError):   # a port built without SHA-1
+        digest = sha1(key + _GUID)
     return binascii.b2a_base64(digest).strip().decode()
+
+
+def sha1(data):
+    """SHA-1 (FIPS 180-4) in Python, for ports whose hashlib lacks it. The
+    handshake hashes 60 bytes once, so speed does not matter here."""
+    mask = 0xffffffff
+    state = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0]
+    size = len(data)
+    data = bytes(data) + b'\x80' + bytes((55 - size) % 64) + \
+        (size * 8).to_bytes(8, 'big')
+    for block in range(0, len(data), 64):
+        words = [int.from_bytes(data[block + i:block + i + 4], 'big')
+                 for i in range(0, 64, 4)]
+        for i in range(16, 80):
+            x = words[i - 3] ^ words[i - 8] ^ words[i - 14] ^ words[i - 16]
+            words.append(((x << 1) | (x >> 31)) & mask)
+        a, b, c, d, e = state
+        for i in range(80):
+            if i < 20:
+                f = ((b & c) | (~b & d)) + 0x5a827999
+            elif i < 40:
+                f = (b ^ c ^ d) + 0x6ed9eba1
+            elif i < 60:
+                f = ((b & c) | (b & d) | (c & d)) + 0x8f1bbcdc
+            else:
+                f = (b ^ c ^ d) + 0xca62c1d6
+            temp = (((a << 5) | (a >> 27)) + f + e + words[i]) & mask
+            e = d
+            d = c
+            c = ((b << 30) | (b >> 2)) & mask
+            b = a
+            a = temp
+        state = [(x + y) & mask for x, y in zip(state, (a, b, c, d, e))]
+    return b''.join(x.to_bytes(4, 'big') for x in state)
 
 
 def _has_token(value, token):
