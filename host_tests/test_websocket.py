@@ -44,7 +44,7 @@ def wait_for(condition, server, timeout=10):
         time.sleep(0.05)
 
 
-# --- a raw client, for frames the websockets package would never send ------
+# --- a raw client, for frames the websockets package would never send --------
 class RawClient:
     def __init__(self, server, path='/echo'):
         self.sock = socket.create_connection(('127.0.0.1', server.port),
@@ -111,7 +111,7 @@ class RawClient:
         self.sock.close()
 
 
-# --- with a real client -------------------------------------------------------
+# --- with a real client ------------------------------------------------------
 def test_echo_of_text_and_binary(start_server, runtime):
     server = start_server(APP, runtime)
     with ws_connect(server) as ws:
@@ -213,7 +213,7 @@ def test_handler_failure_closes_with_1011_and_is_logged(start_server,
     assert 'handler failure expected by the test' in server.output()
 
 
-# --- protocol errors ------------------------------------------------------------
+# --- protocol errors ---------------------------------------------------------
 def test_oversized_message_closes_with_1009(start_server, runtime):
     server = start_server(APP, runtime)
     with ws_connect(server) as ws:
@@ -323,7 +323,7 @@ def test_permessage_deflate_offer_is_declined(start_server, runtime):
         assert ws.recv(timeout=10) == 'x' * 1000
 
 
-# --- the example ----------------------------------------------------------------
+# --- the example -------------------------------------------------------------
 def test_echo_example(start_server, runtime, tmp_path):
     directory = tmp_path / 'websocket'
     shutil.copytree(os.path.join(ROOT, 'examples', 'websocket'), directory,

@@ -10,7 +10,7 @@ from microdot.request import Request
 from microdot.sse import SSE, format_event, sse_response, with_sse
 
 
-# --- format -------------------------------------------------------------------
+# --- format ------------------------------------------------------------------
 def test_plain_string_event():
     assert format_event('hello') == b'data: hello\n\n'
 
@@ -61,7 +61,7 @@ def test_newlines_in_fields_are_refused():
             format_event('data', **kwargs)
 
 
-# --- through the core ---------------------------------------------------------
+# --- through the core --------------------------------------------------------
 class Client:
     """Reads the response: collects writes; raises EPIPE from write number
     ``fail_at`` on, as a socket whose peer left does."""

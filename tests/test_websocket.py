@@ -133,7 +133,7 @@ def echo_app(log=None):
     return app
 
 
-# --- handshake ----------------------------------------------------------------
+# --- handshake ---------------------------------------------------------------
 def test_accept_key_of_the_rfc_example():
     assert accept_key(KEY) == 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='
     assert accept_key(KEY.encode()) == 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='
@@ -224,7 +224,7 @@ async def test_plain_get_to_a_websocket_route_is_400():
     assert result.response.status_code == 400
 
 
-# --- messages -----------------------------------------------------------------
+# --- messages ----------------------------------------------------------------
 async def test_echo_of_text_and_binary_then_client_close():
     log = []
     data = frame(TEXT, 'hello') + frame(BINARY, b'\x00\x01') + \
@@ -379,7 +379,7 @@ async def test_send_after_close_raises_websocket_error():
     assert result.events == [(CLOSE, (1000, ''))]
 
 
-# --- protocol errors close with the right code --------------------------------
+# --- protocol errors close with the right code -------------------------------
 async def test_unmasked_frame_closes_with_1002():
     log = []
     result = await exchange(echo_app(log), encode_frame(TEXT, 'no mask'))
@@ -441,7 +441,7 @@ async def test_events_before_a_protocol_error_are_handled():
     assert result.close_code() == 1002
 
 
-# --- timeouts and the direct upgrade ------------------------------------------
+# --- timeouts and the direct upgrade -----------------------------------------
 async def test_reads_wait_without_deadline_and_writes_keep_one():
     data = frame(TEXT, 'a' * 40) + frame(CLOSE, close_payload(1000))
     result = await exchange(echo_app(), data, chunk=16, io_timeout=5000)

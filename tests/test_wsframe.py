@@ -50,7 +50,7 @@ class Random:
         return bytes(self.below(256) for _ in range(n))
 
 
-# --- encoding ---------------------------------------------------------------
+# --- encoding ----------------------------------------------------------------
 def test_frame_header_uses_the_shortest_length_form():
     assert frame_header(TEXT, 0) == b'\x81\x00'
     assert frame_header(TEXT, 125) == b'\x81\x7d'
@@ -78,7 +78,7 @@ def test_encode_frame_accepts_str_as_utf8():
     assert encode_frame(TEXT, 'é') == b'\x81\x02\xc3\xa9'
 
 
-# --- parsing valid input ------------------------------------------------------
+# --- parsing valid input -----------------------------------------------------
 def test_masked_text_and_binary_messages_are_decoded():
     data = client_frame(TEXT, 'Hello') + client_frame(BINARY, b'\x00\xff')
     assert events_of(data) == [(TEXT, 'Hello'), (BINARY, b'\x00\xff')]
@@ -167,7 +167,7 @@ def test_valid_utf8_edge_characters_are_accepted():
         assert events_of(client_frame(TEXT, text)) == [(TEXT, text)]
 
 
-# --- protocol errors ----------------------------------------------------------
+# --- protocol errors ---------------------------------------------------------
 def test_unmasked_client_frame_is_a_protocol_error():
     assert error_code(encode_frame(TEXT, 'hi')) == 1002
 
@@ -289,7 +289,7 @@ def test_events_before_an_error_are_delivered_first():
     assert caught.value.code == 1002
 
 
-# --- helpers ----------------------------------------------------------------
+# --- helpers -----------------------------------------------------------------
 def test_close_payload_fits_a_control_frame_without_splitting_a_char():
     payload = close_payload(1000, 'é' * 100)
     assert len(payload) <= 125
@@ -309,7 +309,7 @@ def test_constants_match_rfc_6455():
     assert (wsframe.CLOSE, wsframe.PING, wsframe.PONG) == (8, 9, 10)
 
 
-# --- random input -------------------------------------------------------------
+# --- random input ------------------------------------------------------------
 def test_random_valid_streams_survive_any_chunking():
     rand = Random(12345)
     for _ in range(40):

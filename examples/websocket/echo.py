@@ -1,9 +1,10 @@
 """WebSocket echo: the page at / sends what you type, the server sends it
 back (the WebSocket section of the docs).
 
-Run it from the repository root with ``make run APP=examples/websocket/echo.py``
-(``RUNTIME=cpython`` for CPython), then open http://127.0.0.1:5000/ in a
-browser. On a board, copy this file and index.html next to each other.
+Run it from the repository root with
+``make run APP=examples/websocket/echo.py`` (``RUNTIME=cpython`` for
+CPython), then open http://127.0.0.1:5000/ in a browser. On a board, copy
+this file and index.html next to each other.
 """
 from microdot import Microdot, send_file
 from microdot.websocket import with_websocket
