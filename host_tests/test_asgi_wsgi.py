@@ -358,15 +358,30 @@ def wait_for(predicate, timeout=10):
     return True
 
 
-@pytest.mark.parametrize('body', ['async', 'sync'])
-def test_client_leaving_mid_stream_closes_the_body_quietly(served, body):
+def test_server_sent_events(served):
+    with client(served) as http:
+        res = http.get('/sse/three')
+    assert res.headers['content-type'] == 'text/event-stream'
+    assert res.text == ''.join(
+        'event: tick\nid: {0}\ndata: {{"i": {0}}}\n\n'.format(i)
+        for i in range(3))
+
+
+@pytest.mark.parametrize('route,body', [
+    ('/stream/forever/', 'async'),     # an async generator
+    ('/stream/forever/', 'sync'),      # a generator
+    ('/sse/forever/', 'sse'),          # an SSE handler task
+])
+def test_client_leaving_mid_stream_closes_the_body_quietly(served, route,
+                                                           body):
     name = '{}-{}'.format(body, time.monotonic_ns())
     before = len(served.output())
     with socket.create_connection((HOST, served.port), timeout=10) as sock:
-        sock.sendall('GET /stream/forever/{} HTTP/1.1\r\nHost: x\r\n\r\n'
-                     .format(name).encode())
+        sock.sendall('GET {}{} HTTP/1.1\r\nHost: x\r\n\r\n'.format(
+            route, name).encode())
         received = b''
-        while received.count(b'tick') < 3 and len(received) < 20000:
+        while received.count(b'tick') + received.count(b'ping') < 3 and \
+                len(received) < 20000:
             received += sock.recv(4096)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                         b'\x01\x00\x00\x00\x00\x00\x00\x00')  # RST on close

@@ -9,6 +9,7 @@ import hashlib
 import os
 
 from microdot import Request, Response, abort, send_file
+from microdot.sse import with_sse
 from microdot.websocket import WebSocket
 
 # big enough that uploads above max_body_length stream
@@ -181,6 +182,23 @@ def add_routes(app, with_websocket):
             finally:
                 STATE['closed'].append(name)
         return ticks() if name.startswith('async') else chunks()
+
+    @app.route('/sse/three')
+    @with_sse
+    async def three_events(req, sse):
+        for i in range(3):
+            await sse.send({'i': i}, event='tick', event_id=i)
+
+    @app.route('/sse/forever/<name>')
+    @with_sse
+    async def endless_events(req, sse, name):
+        try:
+            while True:
+                await sse.send('ping')
+                await asyncio.sleep(0.02)
+        finally:
+            await asyncio.sleep(0.01)   # a clean-up that takes some time
+            STATE['closed'].append(name)
 
     @app.route('/file')
     async def big_file(req):

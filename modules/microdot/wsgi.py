@@ -273,8 +273,21 @@ def _close_body(body, loop):
             loop.run_until_complete(body.aclose())
         elif hasattr(body, 'close'):
             body.close()
+        # A task that closing cancelled (an SSE handler) runs its clean-up
+        # now, not whenever this thread serves its next request.
+        cancelled = [task for task in asyncio.all_tasks(loop)
+                     if _cancelling(task)]
+        if cancelled:
+            loop.run_until_complete(asyncio.wait(cancelled, timeout=1))
     except Exception as exc:
         print_exception(exc)
+
+
+def _cancelling(task):
+    if task.done():
+        return False
+    cancelling = getattr(task, 'cancelling', None)   # Python 3.11+
+    return cancelling is None or cancelling() > 0
 
 
 class _StreamedBody:
