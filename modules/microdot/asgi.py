@@ -232,7 +232,8 @@ async def _send_response(res, send, prefix, source, head_only):
         headers = _response_headers(res)
     except ValueError as exc:   # a header that would break the response
         print_exception(exc)
-        _close_sync(res.body)
+        if res._is_streamed():
+            await _aclose(res.body)
         res = Response(REASONS[500], 500)
         res.complete()
         headers = _response_headers(res)
@@ -261,7 +262,7 @@ async def _stream(res, send, prefix, source):
         (hasattr(body, '__anext__') or hasattr(body, '__aiter__'))
     monitor = asyncio.ensure_future(source.wait_disconnect()) \
         if source is not None else None
-    more = {'type': prefix + 'body', 'body': b'', 'more_body': True}
+    kind = prefix + 'body'
     try:
         while True:
             if racing and monitor is not None:
@@ -286,15 +287,16 @@ async def _stream(res, send, prefix, source):
                 except StopAsyncIteration:
                     break
             if data:
-                more['body'] = data
-                await send(more)
+                await send({'type': kind, 'body': data, 'more_body': True})
             if not racing:
                 # let the server notice a disconnect between chunks
                 await asyncio.sleep(0)
         if monitor is None or not monitor.done():
-            await send({'type': prefix + 'body', 'body': b''})
+            await send({'type': kind, 'body': b''})
     finally:
         if monitor is not None:
+            if monitor.done() and not monitor.cancelled():
+                monitor.exception()   # retrieved: the client has gone
             monitor.cancel()
         await _aclose(body)
 

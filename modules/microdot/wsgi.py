@@ -68,7 +68,7 @@ class Microdot(BaseMicrodot):
     def wsgi_app(self, environ, start_response):
         """The WSGI application callable."""
         loop = self._loop()
-        conn = None
+        conn = res = None
         try:
             req = self._make_request(environ)
         except EOFError:          # the client left while sending its body
