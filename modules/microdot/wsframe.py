@@ -207,11 +207,17 @@ class FrameParser:
                 if event is not None:
                     return event
             return None
+        except MemoryError:
+            # a message this device cannot hold (or turn into str/bytes)
+            self._fail(FrameError(CLOSE_TOO_BIG, 'Message too big'))
         except FrameError as exc:
-            self._error = exc
-            self._data = b''
-            self._message = self._payload = None
-            raise
+            self._fail(exc)
+
+    def _fail(self, exc):
+        self._error = exc
+        self._data = b''
+        self._message = self._payload = None
+        raise exc
 
     # --- header -------------------------------------------------------
     def _read_header(self):
