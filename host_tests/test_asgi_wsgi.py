@@ -260,6 +260,20 @@ def test_chunked_bodies_small_and_large(served):
         assert res.json()['in_memory'] == 9
 
 
+@pytest.mark.parametrize('sent', [1000, 200000])   # in memory; streamed
+def test_client_leaving_mid_upload_is_quiet(served, sent):
+    before = len(served.output())
+    with socket.create_connection((HOST, served.port), timeout=10) as sock:
+        sock.sendall(b'POST /upload HTTP/1.1\r\nHost: x\r\n'
+                     b'Content-Length: 1000000\r\n\r\n' + b'u' * sent)
+        time.sleep(0.2)
+    with client(served) as http:   # still serving
+        assert http.get('/').text == 'hello'
+    time.sleep(0.2)
+    log = served.output()[before:].lower()
+    assert 'traceback' not in log and 'error' not in log, log
+
+
 def test_declared_body_over_the_limit_is_413(served):
     with socket.create_connection((HOST, served.port), timeout=10) as sock:
         sock.sendall(b'POST /upload HTTP/1.1\r\nHost: x\r\n'
