@@ -160,3 +160,4 @@ distclean: clean
 
 include firmware/firmware.mk
 include bench/bench.mk
+include host_tests/browser.mk

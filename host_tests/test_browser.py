@@ -1,0 +1,228 @@
+"""The pages of the examples, used as a person would: in headless Chromium.
+
+Debian's chromium (/usr/bin/chromium), driven by Playwright for Python
+with that executable (`make browser` installs both; `make test` runs it
+first). The tests click, type and read what the page shows; each leaves a
+screenshot in build/screenshots/ to look at.
+
+Without Chromium or Playwright the tests are skipped, saying why, except
+under CI (CI=true), where that is an install step gone wrong: they fail.
+
+Each example runs from its own directory through a small launcher that
+imports it and serves its `app` on the port the harness chose, so that
+the page is the example's own, unchanged.
+"""
+import os
+import re
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROMIUM = '/usr/bin/chromium'
+SCREENSHOTS = os.path.join(ROOT, 'build', 'screenshots')
+# Without the background-networking switches Chromium keeps trying to
+# reach Google's services; only 127.0.0.1 is reachable here.
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu',
+                 '--disable-quic', '--no-first-run',
+                 '--disable-background-networking',
+                 '--disable-component-update', '--disable-sync']
+TIMEOUT_MS = 15000
+
+LAUNCHER = '''\
+import os
+import sys
+sys.path.insert(0, os.getenv('EXAMPLE_DIR'))
+app = __import__(os.getenv('EXAMPLE_MODULE')).app
+app.run(host='127.0.0.1', port=int(os.getenv('PORT')))
+'''
+
+
+def unavailable(reason):
+    if os.environ.get('CI'):
+        pytest.fail(reason + ' (under CI, `make browser` should have '
+                    'installed it)', pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope='module')
+def chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable('{} not found: the browser tests need Debian\'s chromium '
+                    '(`make browser`, or apt-get install chromium)'.format(
+                        CHROMIUM))
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable('Playwright for Python is not installed (`make venv` '
+                    'installs it from the dev extra)')
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A fresh page (own cookies); console errors are collected."""
+    context = chromium.new_context(viewport={'width': 1200, 'height': 820})
+    context.set_default_timeout(TIMEOUT_MS)
+    new_page = context.new_page()
+    new_page.errors = []
+    new_page.on('pageerror', lambda exc: new_page.errors.append(str(exc)))
+    yield new_page
+    context.close()
+
+
+def screenshot(page, name):
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    path = os.path.join(SCREENSHOTS, name + '.png')
+    page.screenshot(path=path, full_page=True)
+    assert os.path.getsize(path) > 1000
+    return path
+
+
+def serve_example(start_server, tmp_path, example, runtime):
+    """Serve examples/<example>.py's app from its own directory."""
+    launcher = tmp_path / 'launch.py'
+    launcher.write_text(LAUNCHER)
+    directory, module = os.path.split(os.path.join(ROOT, 'examples',
+                                                   example))
+    return start_server(str(launcher), runtime, cwd=directory, env={
+        'EXAMPLE_DIR': directory, 'EXAMPLE_MODULE': module})
+
+
+def text_of(page, selector):
+    return page.locator(selector).inner_text()
+
+
+def wait_for_text(page, selector, pattern):
+    """Wait until the element's text matches the regular expression."""
+    page.wait_for_function(
+        '([selector, pattern]) => {'
+        ' const e = document.querySelector(selector);'
+        ' return e !== null && new RegExp(pattern).test(e.textContent); }',
+        arg=[selector, pattern], timeout=TIMEOUT_MS)
+    return text_of(page, selector)
+
+
+# --- the demo of `make run` -------------------------------------------------
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_demo_page_counts_live_and_echoes(start_server, page, runtime):
+    server = start_server('examples/hello.py', runtime)
+    page.goto(server.url + '/')
+    name = 'MicroPython' if runtime == 'micropython' else 'CPython'
+    assert name in text_of(page, 'h1')
+    assert 'examples/hello.py' in text_of(page, 'main')
+    # the counters arrive over SSE, once a second
+    wait_for_text(page, '#sse-status', 'receiving')
+    first = int(wait_for_text(page, '#sent', r'^\d+$'))
+    later = int(wait_for_text(page, '#sent', r'^(?!{}$)\d+$'.format(first)))
+    assert later > first
+    assert text_of(page, '#listeners') == '1'
+    memory = text_of(page, '#memory')
+    if runtime == 'micropython':
+        assert re.match(r'^\d+ KiB$', memory), memory
+    else:
+        assert memory == 'n/a'
+    # the echo box, over a WebSocket: a click, then the Enter key
+    wait_for_text(page, '#ws-status', '^connected$')
+    page.fill('#echo-input', 'hello board')
+    page.click('#echo-send')
+    wait_for_text(page, '#log', 'server: hello board')
+    page.fill('#echo-input', 'ünïcode ✓')
+    page.press('#echo-input', 'Enter')
+    wait_for_text(page, '#log', 'server: ünïcode ✓')
+    assert page.locator('#log li').all_inner_texts() == [
+        'you: hello board', 'server: hello board',
+        'you: ünïcode ✓', 'server: ünïcode ✓']
+    assert page.input_value('#echo-input') == ''
+    # the server counted both messages, and says so over SSE
+    wait_for_text(page, '#echoes', '^2$')
+    screenshot(page, 'demo-' + runtime)
+    assert page.errors == []
+    # leaving the page ends its event stream on the server
+    page.goto('about:blank')
+    page.wait_for_timeout(1500)
+    assert server.running()
+    assert 'Traceback' not in server.output()
+
+
+# --- examples/websocket -----------------------------------------------------
+def test_websocket_example_page_echoes(start_server, page, tmp_path):
+    server = serve_example(start_server, tmp_path, 'websocket/echo',
+                           'micropython')
+    page.goto(server.url + '/')
+    wait_for_text(page, '#status', '^connected$')
+    page.fill('#text', 'first message')
+    page.click('button')
+    page.fill('#text', 'second, with Enter')
+    page.press('#text', 'Enter')
+    wait_for_text(page, '#log', 'received: second, with Enter')
+    assert page.locator('#log li').all_inner_texts() == [
+        'sent: first message', 'received: first message',
+        'sent: second, with Enter', 'received: second, with Enter']
+    screenshot(page, 'websocket-echo')
+    assert page.errors == []
+    server.stop()
+    # the page notices the server going away
+    wait_for_text(page, '#status', r'^closed \(code \d+\)$')
+
+
+# --- examples/sse -----------------------------------------------------------
+def test_sse_example_page_counts_to_the_end(start_server, page, tmp_path):
+    server = serve_example(start_server, tmp_path, 'sse/counter',
+                           'micropython')
+    page.goto(server.url + '/')
+    wait_for_text(page, '#status', '^receiving$')
+    wait_for_text(page, '#counter', '^2$')
+    screenshot(page, 'sse-counter')
+    # ten events a second apart, then the named "comment" event ends it
+    page.wait_for_function(
+        "document.getElementById('status').textContent"
+        ".startsWith('stream ended')", timeout=20000)
+    assert text_of(page, '#status') == 'stream ended: end'
+    assert text_of(page, '#counter') == '9'
+    screenshot(page, 'sse-counter-ended')
+    assert page.errors == []
+    assert 'Traceback' not in server.output()
+
+
+# --- sessions: the login page -------------------------------------------------
+def test_login_page_remembers_the_user(start_server, page, tmp_path):
+    # CPython: the unix port here has no jwt module (see test_session_server)
+    server = serve_example(start_server, tmp_path, 'sessions/login',
+                           'cpython')
+    page.goto(server.url + '/')
+    assert text_of(page, 'h1') == 'Not logged in'
+    assert page.context.cookies() == []
+    page.fill('input[name=username]', 'Ada <script>')
+    page.click('button[type=submit]')
+    wait_for_text(page, 'h1', '^Logged in as')
+    # the name comes back as text, not as markup
+    assert text_of(page, 'h1') == 'Logged in as Ada <script>'
+    cookies = page.context.cookies()
+    assert [c['name'] for c in cookies] == ['session']
+    screenshot(page, 'login-logged-in')
+    # a new visit with the same cookie is still logged in
+    page.goto(server.url + '/')
+    assert text_of(page, 'h1') == 'Logged in as Ada <script>'
+    # a tampered cookie is refused: the page forgets the user
+    cookie = dict(cookies[0])
+    cookie['value'] = cookie['value'][:-2] + (
+        'AA' if not cookie['value'].endswith('AA') else 'BB')
+    page.context.clear_cookies()
+    page.context.add_cookies([cookie])
+    page.goto(server.url + '/')
+    assert text_of(page, 'h1') == 'Not logged in'
+    # log in again, then out
+    page.fill('input[name=username]', 'Grace')
+    page.click('button[type=submit]')
+    wait_for_text(page, 'h1', '^Logged in as Grace$')
+    page.click('text=Log out')
+    wait_for_text(page, 'h1', '^Not logged in$')
+    screenshot(page, 'login-logged-out')
+    assert page.errors == []
+    assert 'Traceback' not in server.output()
