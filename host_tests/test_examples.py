@@ -364,6 +364,84 @@ def check_cors(url):
     assert 'access-control-allow-origin' not in res.headers
 
 
+def check_basic_auth(url):
+    res = get(url, '/')
+    assert res.status_code == 401
+    assert res.headers['www-authenticate'].startswith('Basic realm=')
+    assert get(url, '/', auth=('susan', 'cat')).text == 'Hello, susan!'
+    assert get(url, '/', auth=('susan', 'dog')).status_code == 401
+    assert get(url, '/hello').text == 'Hello, anonymous user!'
+    assert get(url, '/hello', auth=('david', 'dog')).text == 'Hello, david!'
+
+
+def check_token_auth(url):
+    res = get(url, '/')
+    assert res.status_code == 401 and 'error' in res.json()
+    res = get(url, '/', headers={'Authorization': 'Bearer susan-token'})
+    assert res.json() == {'user': 'susan'}
+    assert get(url, '/hello').text == 'Hello, anonymous user!'
+
+
+def check_login_example(url):
+    with httpx.Client(base_url=url, timeout=10) as client:
+        res = client.get('/')
+        assert (res.status_code, res.headers['location']) == \
+            (302, '/login?next=/')
+        res = client.post('/login?next=%2Fsettings', data={
+            'username': 'susan', 'password': 'cat', 'remember': 'on'})
+        assert (res.status_code, res.headers['location']) == \
+            (302, '/settings')
+        assert 'Hello, susan!' in client.get('/').text
+        assert client.get('/settings').status_code == 200
+        # a later browser session, logged in again by the remember cookie
+        client.cookies.delete('session')
+        assert 'Hello, susan!' in client.get('/').text
+        assert client.get('/settings').status_code == 302   # not fresh
+        client.post('/logout')
+        assert list(client.cookies.keys()) == ['session']
+        assert client.get('/').status_code == 302
+
+
+def check_csrf(url):
+    def transfer(**headers):
+        return httpx.post(url + '/transfer', data={'amount': '10'},
+                          headers=headers, timeout=10).status_code
+    assert transfer(**{'Sec-Fetch-Site': 'cross-site',
+                       'Origin': 'https://evil.example'}) == 403
+    assert 'Balance: 100' in get(url, '/').text
+    assert transfer(**{'Sec-Fetch-Site': 'same-origin'}) == 302
+    assert transfer(Origin='https://example.com') == 302
+    assert 'Balance: 80' in get(url, '/').text
+    res = httpx.post(url + '/webhook', timeout=10,
+                     headers={'Sec-Fetch-Site': 'cross-site'})
+    assert res.json() == {'hooks': 1}
+
+
+def check_formdata(url):
+    assert 'enctype="multipart/form-data"' in get(url, '/').text
+    res = httpx.post(url + '/', data={'name': 'Ada'}, timeout=10, files=[
+        ('files', ('a.txt', b'hello', 'text/plain')),
+        ('files', ('b.bin', bytes(5000), 'application/octet-stream'))])
+    assert '<li>field name: Ada</li>' in res.text
+    assert '<li>file files: a.txt (text/plain, 5 bytes)</li>' in res.text
+    assert '(application/octet-stream, 5000 bytes)' in res.text
+
+
+def check_save_files(url):
+    data = os.urandom(300 * 1024)
+    name = 'check-{}.bin'.format(os.getpid())
+    stored = os.path.join(EXAMPLES, 'uploads', 'uploads', name)
+    try:
+        res = httpx.post(url + '/upload', timeout=30, files={
+            'file': ('../' + name, data)})
+        assert res.json() == {'saved': [name]}
+        assert name in get(url, '/').text
+        assert get(url, '/files/' + name).content == data
+    finally:
+        if os.path.exists(stored):
+            os.remove(stored)
+
+
 def check_board(url):
     assert "fetch('/reading')" in get(url, '/').text
     reading = get(url, '/reading').json()
@@ -410,6 +488,12 @@ CHECKS = {
     'examples/templates/jinja/async_templates.py': check_jinja_async,
     'examples/sessions/login.py': check_login,
     'examples/cors/cors.py': check_cors,
+    'examples/auth/basic_auth.py': check_basic_auth,
+    'examples/auth/token_auth.py': check_token_auth,
+    'examples/login/login.py': check_login_example,
+    'examples/csrf/app.py': check_csrf,
+    'examples/uploads/formdata.py': check_formdata,
+    'examples/uploads/save_files.py': check_save_files,
     'examples/board/board.py': check_board,
     'examples/asgi/hello_asgi.py': check_hello_server,
     'examples/asgi/echo_asgi.py': check_echo_server,
