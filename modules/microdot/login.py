@@ -2,7 +2,8 @@
 cookie.
 
 Needs a ``microdot.session.Session`` attached to the app (the login state
-is the ``_user_id`` and ``_fresh`` keys of the session). The app gives a
+is the ``_user_id`` and ``_fresh`` keys of the session), and so the jwt
+module that ``microdot.session`` needs. The app gives a
 ``@login.user_loader`` function, which turns a user id into a user object
 (or None), and calls ``login_user()`` once it has checked a user's
 credentials. Users are objects with an ``id`` attribute that JSON can
@@ -22,21 +23,12 @@ encode.
 """
 from .compat import invoke, unix_time
 from .response import redirect
+from .session import _session_of as _session_extension
 from .urls import url_encode
 
 REMEMBER_COOKIE = '_remember'
 _DAY = 24 * 60 * 60
 _COOKIE_OPTIONS = ('path', 'domain', 'secure', 'http_only', 'partitioned')
-
-
-def _session_extension(request):
-    session = getattr(request.app, '_session', None)
-    if session is None:
-        session = getattr(request.subapp, '_session', None)
-    if session is None:
-        raise RuntimeError('Login needs a session: create '
-                           'Session(app, secret_key=...) first')
-    return session
 
 
 def _is_local(url):
