@@ -232,18 +232,21 @@ def test_body_over_max_content_length_gets_413(start_server, runtime,
     assert os.listdir(upload_dir) == []
 
 
-def upload_then_vanish(server, path, upload_dir, total=MIB, sent=300000):
-    """Send part of an upload, wait until the server is writing it, then
-    close the connection."""
+def start_upload(server, path, upload_dir, total=MIB, sent=300000):
+    """Send part of an upload and wait until the server is writing it;
+    returns the socket."""
     body = multipart([('f', 'gone.bin', os.urandom(total))])
     sock = socket.create_connection((server.host, server.port), timeout=10)
-    try:
-        sock.sendall(head(path, len(body)))
-        sock.sendall(body[:sent])
-        assert wait_for(lambda: os.listdir(upload_dir)), \
-            'the server never started writing the upload'
-    finally:
-        sock.close()
+    sock.sendall(head(path, len(body)))
+    sock.sendall(body[:sent])
+    assert wait_for(lambda: os.listdir(upload_dir)), \
+        'the server never started writing the upload'
+    return sock
+
+
+def upload_then_vanish(server, path, upload_dir):
+    """Send part of an upload, then close the connection."""
+    start_upload(server, path, upload_dir).close()
 
 
 def finished(server, count=1):
@@ -260,6 +263,20 @@ def test_client_leaving_mid_upload_leaves_no_partial_file(
     assert os.listdir(upload_dir) == []
     # the server is still serving
     assert httpx.get(server.url + '/files').json() == {'files': []}
+    assert_quiet(server)
+
+
+def test_client_stalling_mid_upload_leaves_no_partial_file(
+        start_server, runtime, upload_dir):
+    server = start(start_server, runtime, upload_dir, IO_TIMEOUT=1)
+    sock = start_upload(server, '/save', upload_dir)
+    try:
+        # the connection stays open, silent: the server's io_timeout ends
+        # the request
+        assert finished(server)
+        assert os.listdir(upload_dir) == []
+    finally:
+        sock.close()
     assert_quiet(server)
 
 

@@ -4,7 +4,7 @@ Environment: PORT; UPLOAD_DIR (where files are saved; also the directory
 of with_form_data's temporary files); MAX_CONTENT_LENGTH (bytes, default
 2 MiB); MAX_BODY_LENGTH (bytes, default 4096: a small device keeps less of
 a body in memory than the core's default); MAX_FILE_SIZE (bytes, for
-/limited; default 4096).
+/limited; default 4096); IO_TIMEOUT (seconds, Microdot.io_timeout).
 
 Routes:
   POST /save      FormDataIter: every file saved to UPLOAD_DIR as it
@@ -29,6 +29,8 @@ Request.max_content_length = int(os.getenv('MAX_CONTENT_LENGTH') or
 Request.max_body_length = int(os.getenv('MAX_BODY_LENGTH') or 4096)
 FileUpload.temp_dir = UPLOAD_DIR
 MAX_FILE_SIZE = int(os.getenv('MAX_FILE_SIZE') or 4096)
+if os.getenv('IO_TIMEOUT'):
+    Microdot.io_timeout = float(os.getenv('IO_TIMEOUT'))
 
 app = Microdot()
 stats = {'finished': 0}
