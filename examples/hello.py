@@ -82,7 +82,8 @@ PAGE = '''<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Microdot firmware bundle on $RUNTIME</title>
 <style>
-body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1d2330;background:#f3f5f9}
+body{margin:0;font:16px/1.5 system-ui,sans-serif;color:#1d2330;
+background:#f3f5f9}
 header{background:#1f3b63;color:#fff;padding:28px 32px}
 header h1{margin:0;font-size:28px}
 header p{margin:6px 0 0;opacity:.85}
@@ -99,7 +100,8 @@ pre{background:#f3f5f9;padding:10px;border-radius:6px;overflow:auto}
 .stat b{display:block;font-size:24px;color:#1f3b63;white-space:nowrap}
 .status{font-size:13px;color:#667}
 form{display:flex;gap:8px}
-input{flex:1;padding:8px;border:1px solid #c4cad6;border-radius:6px;font:inherit}
+input{flex:1;padding:8px;border:1px solid #c4cad6;border-radius:6px;
+font:inherit}
 button{padding:8px 16px;border:0;border-radius:6px;background:#1f3b63;
 color:#fff;font:inherit;cursor:pointer}
 #log{list-style:none;padding:0;max-height:200px;overflow:auto}
@@ -124,7 +126,8 @@ MicroPython unix port, on a board and on CPython.</p>
 <li>routes, requests, responses, cookies, streaming</li>
 <li>HTTP/1.1 keep-alive, bounded memory, timeouts</li>
 <li>WebSocket, Server-Sent Events, templates, sessions, CORS</li>
-<li>frozen firmware, <code>mpremote</code> deploy, <code>mip</code> install</li>
+<li>frozen firmware, <code>mpremote</code> deploy,
+<code>mip</code> install</li>
 </ul>
 <pre>from microdot import Microdot
 
@@ -164,7 +167,9 @@ function seconds(n) {
   return n < 60 ? n + ' s' : Math.floor(n / 60) + ' min ' + (n % 60) + ' s';
 }
 const events = new EventSource('/events');
-events.onopen = () => { $('sse-status').textContent = 'receiving every second'; };
+events.onopen = () => {
+  $('sse-status').textContent = 'receiving every second';
+};
 events.onerror = () => { $('sse-status').textContent = 'reconnecting...'; };
 events.onmessage = (e) => {
   const s = JSON.parse(e.data);
@@ -186,7 +191,9 @@ function log(text, cls) {
   $('log').scrollTop = $('log').scrollHeight;
 }
 ws.onopen = () => { $('ws-status').textContent = 'connected'; };
-ws.onclose = (e) => { $('ws-status').textContent = 'closed (code ' + e.code + ')'; };
+ws.onclose = (e) => {
+  $('ws-status').textContent = 'closed (code ' + e.code + ')';
+};
 ws.onmessage = (e) => log('server: ' + e.data, 'in');
 $('echo-form').onsubmit = (e) => {
   e.preventDefault();

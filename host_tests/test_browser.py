@@ -190,7 +190,7 @@ def test_sse_example_page_counts_to_the_end(start_server, page, tmp_path):
     assert 'Traceback' not in server.output()
 
 
-# --- sessions: the login page -------------------------------------------------
+# --- sessions: the login page ------------------------------------------------
 def test_login_page_remembers_the_user(start_server, page, tmp_path):
     # CPython: the unix port here has no jwt module (see test_session_server)
     server = serve_example(start_server, tmp_path, 'sessions/login',
@@ -224,5 +224,50 @@ def test_login_page_remembers_the_user(start_server, page, tmp_path):
     page.click('text=Log out')
     wait_for_text(page, 'h1', '^Not logged in$')
     screenshot(page, 'login-logged-out')
+    assert page.errors == []
+    assert 'Traceback' not in server.output()
+
+
+# --- examples/login: user logins ---------------------------------------------
+LOGIN_URL = re.compile(r'/login\?next=')
+
+
+def test_login_example_logs_in_remembers_and_logs_out(start_server, page,
+                                                      tmp_path):
+    # CPython: the unix port here has no jwt module (see test_login_server)
+    server = serve_example(start_server, tmp_path, 'login/login', 'cpython')
+    page.goto(server.url + '/settings')
+    # not logged in: sent to the log-in page, which remembers where to
+    page.wait_for_url(LOGIN_URL)
+    assert text_of(page, 'h1') == 'Please log in'
+    page.fill('input[name=username]', 'susan')
+    page.fill('input[name=password]', 'dog')
+    page.click('button[type=submit]')
+    page.wait_for_selector('text=Wrong user name or password.')
+    page.fill('input[name=username]', 'susan')
+    page.fill('input[name=password]', 'cat')
+    page.check('input[name=remember]')
+    screenshot(page, 'login-form')
+    page.click('button[type=submit]')
+    wait_for_text(page, 'h1', '^Settings of susan$')
+    page.click('text=Back')
+    wait_for_text(page, 'h1', '^Hello, susan!$')
+    names = sorted(c['name'] for c in page.context.cookies())
+    assert names == ['_remember', 'session']
+    screenshot(page, 'login-home')
+    # the browser is closed and opened again: only the lasting cookie stays
+    remember = [c for c in page.context.cookies() if c['name'] == '_remember']
+    page.context.clear_cookies()
+    page.context.add_cookies(remember)
+    page.goto(server.url + '/')
+    assert text_of(page, 'h1') == 'Hello, susan!'
+    # remembered is not fresh: settings ask for the password again
+    page.click('text=Settings')
+    page.wait_for_url(LOGIN_URL)
+    page.goto(server.url + '/')
+    page.click('text=Log out')
+    page.wait_for_url(LOGIN_URL)
+    assert text_of(page, 'h1') == 'Please log in'
+    assert [c['name'] for c in page.context.cookies()] == ['session']
     assert page.errors == []
     assert 'Traceback' not in server.output()

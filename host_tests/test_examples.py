@@ -198,7 +198,7 @@ def port_5000_lock():
         fcntl.flock(f, fcntl.LOCK_UN)
 
 
-# --- what each example must do ------------------------------------------------
+# --- what each example must do -----------------------------------------------
 def get(url, path, **kwargs):
     return httpx.get(url + path, timeout=10, **kwargs)
 

@@ -1,7 +1,8 @@
 """A JSON API: a to-do list kept in memory, with the usual verbs, JSON
 errors and checked input.
 
-Run it from the repository root with ``make run APP=examples/json_api/todos.py``
+Run it from the repository root with
+``make run APP=examples/json_api/todos.py``
 (``RUNTIME=cpython`` for CPython), then::
 
     curl http://127.0.0.1:5000/api/todos

@@ -1,7 +1,8 @@
 """Streaming responses: the body is sent while it is being made, so a large
 or slow response never has to fit in memory.
 
-Run it from the repository root with ``make run APP=examples/streaming/stream.py``
+Run it from the repository root with
+``make run APP=examples/streaming/stream.py``
 (``RUNTIME=cpython`` for CPython), then::
 
     curl -s 'http://127.0.0.1:5000/table.csv?rows=100000' | tail -n 2
