@@ -271,3 +271,45 @@ def test_login_example_logs_in_remembers_and_logs_out(start_server, page,
     assert [c['name'] for c in page.context.cookies()] == ['session']
     assert page.errors == []
     assert 'Traceback' not in server.output()
+
+
+# --- examples/static and examples/forms --------------------------------------
+def test_static_example_page_loads_its_gzipped_files(start_server, page):
+    server = start_server('examples/static/static_files.py', 'micropython')
+    encodings = {}
+    page.on('response', lambda res: encodings.__setitem__(
+        res.url.rsplit('/', 1)[1], res.headers.get('content-encoding')))
+    page.goto(server.url + '/')
+    # the script ran, and the style sheet applies: both came as gzip
+    wait_for_text(page, '#script-status', '^The script ran')
+    color = page.eval_on_selector('#script-status',
+                                  'e => getComputedStyle(e).color')
+    assert color == 'rgb(23, 112, 58)'
+    assert encodings['style.css'] == 'gzip'
+    assert encodings['app.js'] == 'gzip'
+    assert encodings['logo.svg'] is None
+    assert page.eval_on_selector('img', 'e => e.naturalWidth') > 0
+    screenshot(page, 'static-files')
+    assert page.errors == []
+
+
+def test_guestbook_form_posts_and_shows_entries(start_server, page):
+    server = start_server('examples/forms/guestbook.py', 'micropython')
+    page.goto(server.url + '/')
+    assert text_of(page, '#entries') == 'No entries yet.'
+    page.fill('input[name=name]', 'Ada')
+    page.click('button[type=submit]')
+    # a message is missing: the form says so and keeps the name
+    wait_for_text(page, '#error', 'Please give your name and a message.')
+    assert page.input_value('input[name=name]') == 'Ada'
+    page.fill('textarea[name=message]', 'Hello <b>board</b> & all')
+    page.click('button[type=submit]')
+    wait_for_text(page, '#entries', 'Ada: Hello <b>board</b> & all')
+    assert page.url == server.url + '/'
+    page.fill('input[name=name]', 'Grace')
+    page.fill('textarea[name=message]', 'Second')
+    page.click('button[type=submit]')
+    wait_for_text(page, '#entries li:first-child', '^Grace: Second$')
+    assert page.locator('#entries li').count() == 2
+    screenshot(page, 'guestbook')
+    assert page.errors == []

@@ -25,7 +25,8 @@ PAGE = '''<!doctype html>
 <style>
 body{{font:16px/1.5 system-ui,sans-serif;max-width:640px;margin:32px auto;
 padding:0 16px;color:#1d2330}}
-form{{display:grid;gap:8px;margin-bottom:24px}}
+form{{display:grid;gap:12px;margin-bottom:24px}}
+label{{display:grid;gap:4px}}
 input,textarea{{font:inherit;padding:6px}}
 button{{justify-self:start;font:inherit;padding:6px 18px}}
 .error{{color:#b00020}}
