@@ -297,3 +297,26 @@ async def test_chunked_framing_when_the_server_asks_for_it():
     await res.write(client)
     assert b'Transfer-Encoding: chunked' in client.written[0]
     assert b''.join(client.written[1:]) == b'9\r\ndata: x\n\n\r\n0\r\n\r\n'
+
+
+async def test_the_test_client_reads_the_events():
+    from microdot.test_client import TestClient
+    app = Microdot()
+
+    @app.route('/events')
+    @with_sse
+    async def events(request, sse):
+        await sse.send('hello', comment=True)
+        for i in range(2):
+            await sse.send({'counter': i}, event_id=i)
+        await sse.send('a\nb', event='multi', retry=100)
+
+    res = await TestClient(app).get('/events')
+    assert res.status_code == 200
+    assert res.headers['Content-Type'] == 'text/event-stream'
+    assert res.events == [
+        {'event': None, 'data': {'counter': 0}, 'event_id': '0',
+         'retry': None},
+        {'event': None, 'data': {'counter': 1}, 'event_id': '1',
+         'retry': None},
+        {'event': 'multi', 'data': 'a\nb', 'event_id': None, 'retry': 100}]
