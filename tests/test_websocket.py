@@ -481,3 +481,25 @@ async def test_websocket_constants_and_defaults():
     assert (WebSocket.CLOSE, WebSocket.PING, WebSocket.PONG) == (8, 9, 10)
     assert WebSocket.max_message_length == -1
     assert issubclass(WebSocketError, Exception)
+
+
+async def test_client_gone_during_the_handshake_is_not_an_error():
+    app = Microdot()
+    ran = []
+
+    @app.route('/ws')
+    @with_websocket
+    async def handler(request, ws):
+        ran.append(True)
+
+    class GonePipe(Pipe):
+        async def awrite(self, data):
+            raise OSError(104, 'Connection reset by peer')
+
+    pipe = GonePipe(request_bytes())
+    conn = Connection(pipe, pipe, ('127.0.0.1', 4000))
+    pipe.conn = conn
+    req = await Request.create(app, conn, conn, conn.client_addr)
+    res = await app.dispatch_request(req)
+    assert res is Response.already_handled
+    assert ran == []

@@ -358,6 +358,10 @@ def websocket_wrapper(f, upgrade_function):
             ws = await upgrade_function(request)
         except _HandshakeRefused as exc:
             return exc.response()
+        except Exception as exc:
+            if not is_disconnect(exc):
+                raise
+            return Response.already_handled     # gone during the 101
         code = wsframe.CLOSE_NORMAL
         try:
             await f(request, ws, *args, **kwargs)
