@@ -1,6 +1,8 @@
 """The application API, driven through the TestClient (no sockets)."""
 import sys
 
+from support import skip_on_micropython
+
 from microdot import (Microdot, Request, Response, abort, redirect,
                       send_file, URLPattern)
 from microdot.test_client import TestClient
@@ -732,3 +734,21 @@ def test_import_loads_only_the_core():
         if name in sys.modules:
             continue  # another test imported it; nothing to conclude
         assert name not in sys.modules
+
+
+async def test_sync_handler_returning_a_generator_is_streamed():
+    skip_on_micropython(
+        'MicroPython cannot tell a generator from a coroutine, so a def '
+        'handler must not return a generator there (as in Microdot): '
+        'return it from an async def handler')
+    app = Microdot()
+
+    @app.get('/')
+    def index(req):
+        def generate():
+            yield 'a'
+            yield 'b'
+        return generate()
+
+    res = await TestClient(app).get('/')
+    assert (res.status_code, res.text) == (200, 'ab')

@@ -56,6 +56,32 @@ if IS_MICROPYTHON:
     def print_exception(exc):
         sys.print_exception(exc)
 
+    # MicroPython's UTF-8 decoder checks the structure of sequences but lets
+    # overlong forms (b'\xc0\xaf' becomes '/'), surrogates and code points
+    # past U+10FFFF through. These bytes never occur in valid UTF-8 ...
+    _NOT_UTF8 = (b'\xc0', b'\xc1', b'\xf5', b'\xf6', b'\xf7')
+    # ... and after these lead bytes the next byte has a narrower range.
+    _NARROW_LEADS = ((b'\xe0', 0xa0, 0xbf), (b'\xed', 0x80, 0x9f),
+                     (b'\xf0', 0x90, 0xbf), (b'\xf4', 0x80, 0x8f))
+
+    def decode_utf8(data):
+        """``data`` (bytes) as a str; UnicodeError unless it is valid
+        UTF-8 (RFC 3629), as CPython's strict decoder decides."""
+        text = data.decode()
+        if len(text) == len(data):
+            return text     # plain ASCII
+        for byte in _NOT_UTF8:
+            if data.find(byte) >= 0:
+                raise UnicodeError('invalid UTF-8')
+        for lead, low, high in _NARROW_LEADS:
+            index = data.find(lead)
+            while index >= 0:
+                # the decoder has checked that a continuation byte follows
+                if not low <= data[index + 1] <= high:
+                    raise UnicodeError('invalid UTF-8')
+                index = data.find(lead, index + 2)
+        return text
+
     ticks_ms = time.ticks_ms
     ticks_add = time.ticks_add
     ticks_diff = time.ticks_diff
@@ -84,11 +110,16 @@ if IS_MICROPYTHON:
 
 else:
     import functools
+    import inspect
     import time
     import traceback
 
     def print_exception(exc):
         traceback.print_exception(type(exc), exc, exc.__traceback__)
+
+    def decode_utf8(data):
+        """``data`` (bytes) as a str; UnicodeError unless valid UTF-8."""
+        return data.decode()
 
     def ticks_ms():
         return int(time.monotonic() * 1000)
@@ -99,7 +130,8 @@ else:
     def ticks_diff(end, start):
         return end - start
 
-    iscoroutine = asyncio.iscoroutine
+    # not asyncio.iscoroutine: before 3.12 it calls generators coroutines
+    iscoroutine = inspect.iscoroutine
 
     async def invoke(func, *args, **kwargs):
         """Call a handler: async ones on the loop, sync ones in the default
@@ -109,7 +141,7 @@ else:
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(
             None, functools.partial(func, *args, **kwargs))
-        if asyncio.iscoroutine(result):
+        if inspect.iscoroutine(result):
             result = await result
         return result
 
