@@ -11,11 +11,13 @@
 #                       copy the mpy-cross output of the bundle to a board
 #                       running stock MicroPython (and mip install pyjwt)
 #   make package-json   regenerate package.json (mip) from modules/
+#   make virtual-board  the unix port behind a pty, for mpremote (needs socat)
 #   make firmware-tools install socat (for the virtual-board tests)
 
 FIRMWARE_BOARDS := unix RPI_PICO RPI_PICO_W ESP32_GENERIC ESP32_GENERIC_S3
 
-.PHONY: firmware flash deploy package-json firmware-tools firmware-clean
+.PHONY: firmware flash deploy package-json virtual-board firmware-tools \
+        firmware-clean
 
 define need_board
 	@test -n '$(BOARD)' || { echo 'give BOARD=<one of: $(FIRMWARE_BOARDS)>'; exit 2; }
@@ -35,6 +37,9 @@ deploy: $(VENV_STAMP) mpy
 
 package-json: $(VENV_STAMP)
 	$(VPY) firmware/make_package_json.py
+
+virtual-board: $(VENV_STAMP)
+	$(VPY) firmware/virtual_board.py
 
 # socat gives the virtual board (the unix port behind a pty) of host_tests/.
 firmware-tools:
