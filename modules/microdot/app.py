@@ -1,5 +1,5 @@
 """The application: routes, hooks, error handlers, and request dispatch."""
-from .compat import invoke, print_exception
+from .compat import invoke, is_disconnect, print_exception
 from .http import HTTPException, REASONS
 from .response import Response
 from .routing import URLPattern
@@ -174,6 +174,10 @@ class Microdot:
                 handler = self._error_handler_for(req, key)
         if handler is not None:
             return make_response(await invoke(handler, req, exc))
+        if is_disconnect(exc):
+            # the client went away or cut its body short while the handler
+            # read it: the client's fault, not a server error to log
+            return await self.error_response(req, 400)
         print_exception(exc)
         return await self.error_response(req, 500)
 

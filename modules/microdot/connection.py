@@ -21,6 +21,9 @@ class Connection:
         self.task = None
         self.idle = False         # waiting for a request: safe to drop
         self.must_close = False
+        # part of a request arrived and it is not all read yet: a timeout
+        # then deserves a 408
+        self.request_started = False
         self.sock = (self, self)  # Microdot's request.sock (reader, writer)
 
     # --- reading ------------------------------------------------------
@@ -72,6 +75,21 @@ class Connection:
             if not await self._fill():
                 raise EOFError('Connection closed mid-line')
 
+    async def bounded(self, coro):
+        """Await ``coro``, whose reads on this connection must all end
+        within one ``io_timeout`` rather than one each, so that a client
+        sending a byte a second cannot stretch them (the in-memory body)."""
+        timeout = self.io_timeout
+        if timeout is None:
+            return await coro
+        self.io_timeout = None
+        self.deadline = ticks_add(ticks_ms(), timeout)
+        try:
+            return await coro
+        finally:
+            self.io_timeout = timeout
+            self.deadline = None
+
     async def readline(self):
         try:
             return await self.readuntil(b'\n')
@@ -86,6 +104,7 @@ class Connection:
         ``first_byte_timeout`` bounds the wait for a new request;
         ``head_timeout`` the time from its first byte to its last."""
         self.idle = not self.buffer
+        self.request_started = not self.idle
         timeout = first_byte_timeout if self.idle else head_timeout
         if timeout is not None:
             self.deadline = ticks_add(ticks_ms(), timeout)
@@ -110,6 +129,7 @@ class Connection:
                     # tolerate blank lines before a request (RFC 9112 2.2)
                     self.buffer = self.buffer.lstrip(b'\r\n')
                     start = 0
+                self.request_started = bool(self.buffer)
         finally:
             self.io_timeout = saved
             self.deadline = None

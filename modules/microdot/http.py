@@ -12,7 +12,7 @@ Rules enforced on requests (RFC 9112):
   a doubled or malformed Content-Length, and Content-Length together with
   Transfer-Encoding are 400s; a transfer coding other than chunked is a 501.
 """
-from .compat import const
+from .compat import const, decode_utf8
 
 _TOKEN_CHARS = set(
     b"!#$%&'*+-.^_`|~0123456789"
@@ -105,7 +105,7 @@ def parse_request_line(line, max_length):
         else:
             raise ProtocolError(400, 'Malformed target')
     try:
-        return method.decode(), target.decode(), version[5:].decode()
+        return method.decode(), decode_utf8(target), version[5:].decode()
     except ValueError:
         raise ProtocolError(400, 'Target is not valid UTF-8')
 
@@ -151,7 +151,7 @@ def _parse_field(line, headers):
         raise ProtocolError(400, 'Malformed header value')
     try:
         name = name.decode()
-        value = value.decode()
+        value = decode_utf8(value)
     except ValueError:
         raise ProtocolError(400, 'Header value is not valid UTF-8')
     old = headers.get(name)
@@ -166,8 +166,9 @@ def _parse_field(line, headers):
 
 
 def parse_content_length(value):
-    """A Content-Length field as an int; digits only, else a 400."""
-    if not value or not value.isdigit() or len(value) > 15:
+    """A Content-Length field as an int; ASCII digits only, else a 400
+    (str.isdigit() would also take other scripts' digits on CPython)."""
+    if not value or len(value) > 15 or value.strip('0123456789'):
         raise ProtocolError(400, 'Malformed Content-Length')
     return int(value)
 

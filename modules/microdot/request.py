@@ -1,7 +1,7 @@
 """The Request object, built from a request head and its body framing."""
 import json
 
-from .compat import const
+from .compat import const, decode_utf8
 from .connection import Connection, AsyncBytesIO
 from .http import (HTTPException, ProtocolError, parse_head,
                    parse_content_length, parse_chunk_size)
@@ -49,7 +49,8 @@ class Request:
         except ValueError:
             raise ProtocolError(400, 'Malformed path')
         length = headers.get('Content-Length')
-        self.content_length = parse_content_length(length) if length else 0
+        self.content_length = 0 if length is None else \
+            parse_content_length(length)
         self.content_type = headers.get('Content-Type')
         self._body = body
         self._stream = stream
@@ -94,15 +95,8 @@ class Request:
                 raise ProtocolError(501, 'Unsupported transfer coding')
             await self._continue(conn)
             reader = ChunkedBodyReader(conn, self.max_content_length)
-            parts = []
-            size = 0
-            while size <= self.max_body_length:
-                data = await reader.read(self.max_body_length + 1 - size)
-                if not data:
-                    break
-                parts.append(data)
-                size += len(data)
-            data = b''.join(parts)
+            data = await conn.bounded(
+                reader.read_up_to(self.max_body_length + 1))
             if reader.done:
                 self._body = data
             else:
@@ -120,7 +114,7 @@ class Request:
             conn.must_close = True
         elif length <= self.max_body_length:
             await self._continue(conn)
-            self._body = await conn.readexactly(length)
+            self._body = await conn.bounded(conn.readexactly(length))
         else:
             await self._continue(conn)
             self._body = b''
@@ -199,7 +193,7 @@ class Request:
                     not content_type.startswith('application/json'):
                 return None
             try:
-                self._json = json.loads(self.body.decode())
+                self._json = json.loads(decode_utf8(self.body))
             except ValueError:
                 raise HTTPException(400, 'Malformed JSON body')
         return self._json
@@ -272,7 +266,9 @@ class LengthBodyReader(_BodyReader):
     async def read(self, n=-1):
         if self.remaining <= 0:
             return b''
-        if n < 0 or n > self.remaining:
+        if n < 0:   # all of it, as a stream's read() does
+            return await self.readexactly(self.remaining)
+        if n > self.remaining:
             n = self.remaining
         if not self.conn.buffer and not await self.conn._fill():
             raise EOFError('Body ended early')
@@ -298,11 +294,24 @@ class ChunkedBodyReader(_BodyReader):
     def unread(self, data):
         self.pending = data + self.pending
 
+    async def read_up_to(self, limit):
+        """As much of the body as arrives, up to ``limit`` bytes: all of it
+        if it is shorter (then ``done`` is set)."""
+        parts = []
+        size = 0
+        while size < limit:
+            data = await self.read(limit - size)
+            if not data:
+                break
+            parts.append(data)
+            size += len(data)
+        return b''.join(parts)
+
     async def _next_chunk(self):
         if self.total:             # the CRLF that ends the previous chunk
             if await self.conn.readexactly(2) != b'\r\n':
                 raise ProtocolError(400, 'Malformed chunk')
-        line = await self.conn.readuntil(b'\r\n', 1024)
+        line = await self._line()
         size = parse_chunk_size(line[:-2])
         if size == 0:
             await self._skip_trailers()
@@ -313,9 +322,17 @@ class ChunkedBodyReader(_BodyReader):
             raise ProtocolError(413)
         self.in_chunk = size
 
+    async def _line(self):
+        # up to LF, so that a bare LF is refused at once, not after a wait
+        # for a CRLF that will never come
+        line = await self.conn.readuntil(b'\n', 1024)
+        if not line.endswith(b'\r\n'):
+            raise ProtocolError(400, 'Bare LF in chunked body')
+        return line
+
     async def _skip_trailers(self):
         for _ in range(_MAX_TRAILERS):
-            line = await self.conn.readuntil(b'\r\n', 1024)
+            line = await self._line()
             if line == b'\r\n':
                 return
             if b':' not in line:

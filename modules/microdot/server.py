@@ -107,7 +107,7 @@ async def serve_connection(app, reader, writer, tls=False):
             if not await serve_request(app, conn, scheme):
                 break
     except CancelledError:
-        if conn.timed_out and conn.buffer:
+        if conn.timed_out and conn.request_started:
             await _send_error(conn, 408)
     except Exception as exc:
         if not is_disconnect(exc):
@@ -121,6 +121,7 @@ async def serve_request(app, conn, scheme):
     """Read, dispatch and answer one request; False to close after it."""
     try:
         req = await Request.create(app, conn, conn, conn.client_addr, scheme)
+        conn.request_started = False
     except HTTPException as exc:
         await _send_error(conn, exc.status_code, exc.reason)
         return False

@@ -1,4 +1,5 @@
 """Percent-encoding, query strings, form bodies and cookie headers."""
+from .compat import decode_utf8
 from .structures import MultiDict
 
 _HEX = '0123456789abcdefABCDEF'
@@ -17,7 +18,7 @@ def url_decode(text, plus=True):
         text = text.encode()
     elif b'%' not in text:
         text = text.replace(b'+', b' ') if plus else text
-        return text.decode()
+        return decode_utf8(text)
     if plus:
         text = text.replace(b'+', b' ')
     pieces = text.split(b'%')
@@ -28,7 +29,7 @@ def url_decode(text, plus=True):
             raise ValueError('Malformed percent-escape')
         out.append(int(piece[:2], 16))
         out.extend(piece[2:])
-    return bytes(out).decode()
+    return decode_utf8(bytes(out))
 
 
 def url_encode(text, safe=''):

@@ -1,0 +1,328 @@
+"""Hostile input fed to the parser, the URL and form decoders, the request
+builder and the response writer directly, on every runtime.
+
+The same attacks go over real sockets in host_tests/test_hostile_requests.py;
+here each is pinned to the function that must refuse it."""
+import sys
+
+from support import raises, IS_MICROPYTHON
+
+from microdot import Microdot, Request, Response
+from microdot.compat import decode_utf8
+from microdot.connection import AsyncBytesIO, Connection
+from microdot.http import (ProtocolError, parse_content_length, parse_head,
+                           response_head)
+from microdot.structures import NoCaseDict
+from microdot.test_client import TestClient
+from microdot.urls import url_decode, parse_query, parse_cookies
+
+# (bytes, what is wrong with them): all invalid UTF-8 by RFC 3629, several
+# of which MicroPython's own decoder lets through
+INVALID_UTF8 = (
+    (b'\xff', 'never in UTF-8'),
+    (b'\xfe\xff', 'never in UTF-8'),
+    (b'a\x80', 'lone continuation byte'),
+    (b'\xe2\x82', 'truncated sequence'),
+    (b'\xc0\xaf', 'overlong "/"'),
+    (b'\xc0\xae\xc0\xae', 'overlong ".."'),
+    (b'\xc0\x80', 'overlong NUL'),
+    (b'\xc0\x8d', 'overlong CR'),
+    (b'\xc1\xbf', 'overlong 2-byte form'),
+    (b'\xe0\x80\xaf', 'overlong 3-byte "/"'),
+    (b'\xe0\x9f\xbf', 'overlong 3-byte form'),
+    (b'\xf0\x80\x80\xaf', 'overlong 4-byte "/"'),
+    (b'\xf0\x8f\xbf\xbf', 'overlong 4-byte form'),
+    (b'\xed\xa0\x80', 'high surrogate'),
+    (b'\xed\xbf\xbf', 'low surrogate'),
+    (b'\xf4\x90\x80\x80', 'past U+10FFFF'),
+    (b'\xf5\x80\x80\x80', 'past U+10FFFF'),
+    (b'\xf8\x88\x80\x80\x80', '5-byte form'),
+)
+VALID_UTF8 = ('plain', 'caf\u00e9', '\u20ac5', '\U0001f600', '\ud7ff',
+              '\ue000', '\U0010ffff', '\u0800', '\u0080\u07ff', '\u00ed',
+              '\u00e0\u00f0\u00f4')
+
+
+def head_status(data):
+    with raises(ProtocolError) as caught:
+        parse_head(data, len(data), 2048, 48, NoCaseDict())
+    return caught.value.status_code
+
+
+def percent(data):
+    return ''.join('%{:02X}'.format(byte) for byte in data)
+
+
+def test_decode_utf8_refuses_every_invalid_form():
+    for data, why in INVALID_UTF8:
+        with raises(ValueError):
+            decode_utf8(data)
+            print('accepted', data, why)
+
+
+def test_decode_utf8_accepts_valid_text():
+    for text in VALID_UTF8:
+        assert decode_utf8(text.encode()) == text, text
+
+
+def test_invalid_utf8_in_the_target_is_400():
+    for data, why in INVALID_UTF8:
+        assert head_status(b'GET /' + data + b' HTTP/1.1') == 400, why
+        assert head_status(b'GET /q?a=' + data + b' HTTP/1.1') == 400, why
+
+
+def test_invalid_utf8_in_a_header_value_is_400():
+    for data, why in INVALID_UTF8:
+        assert head_status(b'GET / HTTP/1.1\r\nCookie: a=' + data) == 400, \
+            why
+
+
+def test_overlong_forms_cannot_smuggle_control_characters():
+    # on a lax decoder these would turn into NUL, CR, or '..'
+    for data in (b'X: a\xc0\x8db', b'X: \xc0\x8a', b'X: \xc0\x80'):
+        assert head_status(b'GET / HTTP/1.1\r\n' + data) == 400
+
+
+def test_percent_escapes_of_invalid_utf8_are_refused():
+    for data, why in INVALID_UTF8:
+        with raises(ValueError):
+            url_decode(percent(data))
+        with raises(ValueError):
+            url_decode(percent(data).encode())
+        with raises(ValueError):
+            parse_query('a=' + percent(data))
+        with raises(ValueError):
+            parse_query(b'a=' + data)
+
+
+def test_percent_escapes_of_valid_utf8_decode():
+    for text in VALID_UTF8:
+        assert url_decode(percent(text.encode())) == text
+        assert parse_query(b'k=' + percent(text.encode()).encode())['k'] \
+            == text
+
+
+def test_malformed_percent_escapes_are_refused():
+    for text in ('%', '%2', '%zz', '%g0', 'a%0', '%%', '%-1', '% 1',
+                 '%\u00e91'):
+        with raises(ValueError):
+            url_decode(text)
+
+
+def test_cookie_parser_takes_any_header_without_failing():
+    for header in ('', ';', ';;;', '=', '==', '=x', 'a', 'a=', '"', '="',
+                   'a="', 'a=""', ' ; a = b ; ', 'a=b=c', 'a=1; a=2',
+                   '\x00=\x00', 'a=\u00e9'):
+        cookies = parse_cookies(header)
+        assert isinstance(cookies, dict)
+    assert parse_cookies('a=b=c') == {'a': 'b=c'}
+    assert parse_cookies('a=1; a=2') == {'a': '2'}
+    assert parse_cookies(';=x; b = 2 ;"') == {'b': '2'}
+
+
+def test_content_length_is_ascii_digits_only():
+    assert parse_content_length('0') == 0
+    assert parse_content_length('0012') == 12
+    for value in ('', ' ', '-1', '+1', ' 1', '1 ', '1 0', '0x1', '1e3',
+                  '1.0', '1_000', '\u0663', '\uff11', '1' * 16):
+        with raises(ProtocolError) as caught:
+            parse_content_length(value)
+        assert caught.value.status_code == 400, value
+
+
+async def create(data, app=None):
+    return await Request.create(app or Microdot(), AsyncBytesIO(data), None,
+                                ('127.0.0.1', 1234))
+
+
+async def create_status(data):
+    with raises(ProtocolError) as caught:
+        await create(data)
+    return caught.value.status_code
+
+
+async def test_empty_content_length_field_is_400():
+    assert await create_status(
+        b'POST / HTTP/1.1\r\nContent-Length:\r\n\r\n') == 400
+    assert await create_status(
+        b'POST / HTTP/1.1\r\nContent-Length: \r\n\r\nabc') == 400
+
+
+async def test_bare_lf_in_a_chunked_body_is_refused_at_once():
+    # the stream holds everything: a parser waiting for a CRLF would get
+    # an EOFError here instead of the 400
+    for body in (b'5\nhello\r\n0\r\n\r\n', b'5\r\nhello\r\n0\n\n',
+                 b'5\r\nhello\r\n0\r\nX: y\n\r\n'):
+        assert await create_status(
+            b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' +
+            body) == 400, body
+
+
+async def test_form_and_json_with_invalid_utf8_are_400():
+    app = Microdot()
+
+    @app.post('/form')
+    async def form(req):
+        return {'form': req.form.get('a')}
+
+    @app.post('/json')
+    async def post_json(req):
+        return {'json': req.json}
+
+    client = TestClient(app)
+    form_type = {'Content-Type': 'application/x-www-form-urlencoded'}
+    json_type = {'Content-Type': 'application/json'}
+    for data, why in INVALID_UTF8:
+        res = await client.post('/form', body=b'a=' + data,
+                                headers=form_type)
+        assert res.status_code == 400, why
+        res = await client.post('/form', body='a=' + percent(data),
+                                headers=form_type)
+        assert res.status_code == 400, why
+        res = await client.post('/json', body=b'"' + data + b'"',
+                                headers=json_type)
+        assert res.status_code == 400, why
+    res = await client.post('/form', body='a=caf%C3%A9', headers=form_type)
+    assert res.json == {'form': 'caf\u00e9'}
+
+
+class TrickleReader:
+    """A client sending one byte per read, recording the connection's
+    deadline at each read."""
+
+    def __init__(self, data):
+        self.data = data
+        self.conn = None
+        self.deadlines = []
+
+    async def read(self, n):
+        self.deadlines.append(self.conn.deadline)
+        data, self.data = self.data[:1], self.data[1:]
+        return data
+
+
+async def test_in_memory_body_has_one_deadline_not_one_per_read():
+    reader = TrickleReader(b'0123456789')
+    conn = Connection(reader, AsyncBytesIO())
+    reader.conn = conn
+    conn.io_timeout = 5000
+    body = await conn.bounded(conn.readexactly(10))
+    assert body == b'0123456789'
+    assert len(reader.deadlines) == 10
+    assert reader.deadlines[0] is not None
+    # the same deadline for every read: a trickle cannot push it back
+    assert reader.deadlines == [reader.deadlines[0]] * 10
+    assert conn.deadline is None and conn.io_timeout == 5000
+
+
+async def test_request_body_is_read_under_one_deadline():
+    data = b'POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789'
+    reader = TrickleReader(data)
+    conn = Connection(reader, AsyncBytesIO())
+    reader.conn = conn
+    conn.io_timeout = 5000
+    req = await Request.create(Microdot(), conn, conn, None)
+    assert req.body == b'0123456789'
+    body_reads = reader.deadlines[-10:]
+    assert body_reads[0] is not None
+    assert body_reads == [body_reads[0]] * 10
+
+
+async def test_client_leaving_mid_body_is_a_quiet_400():
+    app = Microdot()
+    seen = []
+
+    @app.post('/upload')
+    async def upload(req):
+        seen.append(await req.stream.read())   # the body ends too early
+        return 'never'
+
+    saved = Request.max_body_length
+    Request.max_body_length = 4     # so that the body is streamed
+    try:
+        req = await create(b'POST /upload HTTP/1.1\r\nContent-Length: 100'
+                           b'\r\n\r\nonly part of it', app)
+    finally:
+        Request.max_body_length = saved
+    errors = None
+    if not IS_MICROPYTHON:
+        import io
+        errors = sys.stderr = io.StringIO()
+    try:
+        res = await app.dispatch_request(req)
+    finally:
+        if not IS_MICROPYTHON:
+            sys.stderr = sys.__stderr__
+    assert res.status_code == 400
+    assert seen == []
+    if errors is not None:
+        assert errors.getvalue() == ''   # no traceback
+    assert await req.finish_body() is False   # the connection must close
+
+
+def test_cr_lf_in_header_values_are_never_written():
+    for value in ('a\r\nX-Injected: 1', 'a\nb', 'a\rb', '\r\n\r\n<html>'):
+        with raises(ValueError):
+            response_head(200, 'OK', {'X-Thing': value})
+        with raises(ValueError):
+            response_head(200, 'OK', {'Set-Cookie': ['ok=1', value]})
+        with raises(ValueError):
+            response_head(200, 'OK', {'X-' + value: 'v'})
+
+
+def test_cr_lf_in_cookies_and_redirects_are_refused():
+    for value in ('a\r\nX-Injected: 1', 'a\nb', 'a\rb'):
+        with raises(ValueError):
+            Response().set_cookie('name', value)
+        with raises(ValueError):
+            Response().set_cookie(value, 'v')
+        with raises(ValueError):
+            Response().set_cookie('name', 'v', path=value)
+        with raises(ValueError):
+            Response().set_cookie('name', 'v', domain=value)
+        with raises(ValueError):
+            Response.redirect('/next' + value)
+
+
+async def test_handler_reflecting_crlf_into_a_header_gets_a_500():
+    app = Microdot()
+
+    @app.get('/reflect')
+    async def reflect(req):
+        return 'body', {'X-Reflected': req.args['v']}
+
+    @app.get('/go')
+    async def go(req):
+        return Response.redirect(req.args['to'])
+
+    client = TestClient(app)
+    if not IS_MICROPYTHON:
+        import io
+        sys.stderr = io.StringIO()   # the 500 logs the app's mistake
+    try:
+        res = await client.get('/reflect?v=a%0D%0AX-Injected:%201')
+        res2 = await client.get('/go?to=/a%0D%0AX-Injected:%201')
+    finally:
+        if not IS_MICROPYTHON:
+            sys.stderr = sys.__stderr__
+    for response in (res, res2):
+        assert response.status_code == 500
+        assert 'X-Injected' not in response.headers
+        assert 'X-Reflected' not in response.headers
+
+
+async def test_streamed_body_read_without_size_returns_all_of_it():
+    # arriving a byte at a time, a large body is still read whole by read()
+    data = b'POST / HTTP/1.1\r\nContent-Length: 40\r\n\r\n' + b'b' * 40
+    reader = TrickleReader(data)
+    conn = Connection(reader, AsyncBytesIO())
+    reader.conn = conn
+    saved = Request.max_body_length
+    Request.max_body_length = 8
+    try:
+        req = await Request.create(Microdot(), conn, conn, None)
+    finally:
+        Request.max_body_length = saved
+    assert req.body == b''
+    assert await req.stream.read() == b'b' * 40
+    assert await req.stream.read() == b''
