@@ -116,8 +116,12 @@ class Microdot:
             if method in methods or (method == 'HEAD' and 'GET' in methods):
                 req.route = handler
                 req.route_args = args
-                req.url_prefix = prefix
-                req.subapp = subapp
+                # assigned only when they differ from the class defaults,
+                # so that the request's attribute table stays small
+                if prefix != req.url_prefix:
+                    req.url_prefix = prefix
+                if subapp is not req.subapp:
+                    req.subapp = subapp
                 return handler
             if allowed is None:
                 allowed = []

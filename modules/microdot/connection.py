@@ -11,16 +11,20 @@ _READ_SIZE = const(1024)
 
 
 class Connection:
+    # Defaults live on the class: an instance stores only what differs, so
+    # a connection allocates a smaller attribute table on MicroPython.
+    buffer = b''
+    deadline = None      # ticks_ms value, or None for no limit
+    io_timeout = None    # ms allowed for one read or write
+    task = None
+    idle = False         # waiting for a request: safe to drop
+    must_close = False
+    timed_out = False    # set by the server's sweeper
+
     def __init__(self, reader, writer=None, client_addr=None):
         self.reader = reader
         self.writer = writer
         self.client_addr = client_addr
-        self.buffer = b''
-        self.deadline = None      # ticks_ms value, or None for no limit
-        self.io_timeout = None    # ms allowed for one read or write
-        self.task = None
-        self.idle = False         # waiting for a request: safe to drop
-        self.must_close = False
         # part of a request arrived and it is not all read yet: a timeout
         # then deserves a 408
         self.request_started = False

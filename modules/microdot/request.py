@@ -29,6 +29,24 @@ class Request:
     #: Most header fields accepted in one request: 431 past it.
     max_headers = 48
 
+    # Per-request attributes that usually keep their default live on the
+    # class: an instance stores only what differs, which keeps its
+    # attribute table (allocated per request on MicroPython) small.
+    scheme = 'http'
+    sock = None
+    url_prefix = ''
+    subapp = None
+    route = None
+    content_length = 0
+    content_type = None
+    _body = None
+    _stream = None
+    _args = _cookies = _json = _form = None
+    _g = None
+    after_request_handlers = None
+    files = None
+    error = None   # a status the engine detected before dispatch
+
     def __init__(self, app, client_addr, method, url, http_version, headers,
                  body=None, stream=None, sock=None, url_prefix='',
                  subapp=None, scheme=None, route=None):
@@ -38,27 +56,31 @@ class Request:
         self.url = url
         self.http_version = http_version
         self.headers = headers
-        self.scheme = scheme or 'http'
-        self.sock = sock
-        self.url_prefix = url_prefix
-        self.subapp = subapp
-        self.route = route
+        if scheme:
+            self.scheme = scheme
+        if sock is not None:
+            self.sock = sock
+        if url_prefix:
+            self.url_prefix = url_prefix
+        if subapp is not None:
+            self.subapp = subapp
+        if route is not None:
+            self.route = route
         raw_path, _, self.query_string = url.partition('?')
         try:
             self.path = url_decode(raw_path, False)
         except ValueError:
             raise ProtocolError(400, 'Malformed path')
         length = headers.get('Content-Length')
-        self.content_length = 0 if length is None else \
-            parse_content_length(length)
-        self.content_type = headers.get('Content-Type')
-        self._body = body
-        self._stream = stream
-        self._args = self._cookies = self._json = self._form = None
-        self._g = None
-        self.after_request_handlers = None
-        self.files = None
-        self.error = None   # a status the engine detected before dispatch
+        if length is not None:
+            self.content_length = parse_content_length(length)
+        content_type = headers.get('Content-Type')
+        if content_type is not None:
+            self.content_type = content_type
+        if body is not None:
+            self._body = body
+        if stream is not None:
+            self._stream = stream
 
     # --- building from a connection ------------------------------------
     @staticmethod

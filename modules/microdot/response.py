@@ -40,9 +40,13 @@ class Response:
     #: (WebSocket); the server then closes the connection.
     already_handled = None
 
+    #: The reason phrase; None for the standard one of the status.
+    reason = None
+
     def __init__(self, body=b'', status_code=200, headers=None, reason=None):
         self.status_code = status_code
-        self.reason = reason
+        if reason is not None:
+            self.reason = reason
         self.headers = NoCaseDict(headers)
         if isinstance(body, (dict, list)):
             self.body = json.dumps(body).encode()
@@ -56,7 +60,6 @@ class Response:
             # bytes, or something to stream: a generator, an async
             # iterator, or a file-like object with read()
             self.body = body
-        self.is_head = False
 
     # --- cookies --------------------------------------------------------
     def set_cookie(self, cookie, value, path=None, domain=None, expires=None,

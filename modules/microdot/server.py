@@ -90,7 +90,6 @@ async def serve_connection(app, reader, writer, tls=False):
     writer = StreamWriter(writer)
     conn = Connection(reader, writer, _peer(writer))
     conn.task = asyncio.current_task()
-    conn.timed_out = False
     if app.max_connections is not None and \
             len(app.connections) >= app.max_connections:
         try:
