@@ -2,6 +2,20 @@
 
 _MISSING = object()
 
+# Lowercase spellings of the first short keys seen (header names, mostly):
+# lowering a str allocates a new one, and the same few names come in every
+# request. Bounded in count and length, so at most a few KiB.
+_LOWER = {}
+
+
+def _lower(key):
+    lower = _LOWER.get(key)
+    if lower is None:
+        lower = key.lower()
+        if len(_LOWER) < 32 and len(key) <= 24:
+            _LOWER[key] = lower
+    return lower
+
 
 class MultiDict(dict):
     """A dictionary that keeps every value given for a key.
@@ -68,12 +82,17 @@ class NoCaseDict(dict):
                 self[key] = value
 
     def _key(self, key):
-        return self.keymap.get(key.lower(), key) \
-            if isinstance(key, str) else key
+        # the spelling the key was stored under: found without lowering
+        # when asked in that spelling, the common case (no allocation)
+        if super().get(key, _MISSING) is not _MISSING or \
+                not isinstance(key, str):
+            return key
+        return self.keymap.get(_lower(key), key)
 
     def __setitem__(self, key, value):
-        if isinstance(key, str):
-            lower = key.lower()
+        if isinstance(key, str) and \
+                super().get(key, _MISSING) is _MISSING:
+            lower = _lower(key)
             known = self.keymap.get(lower)
             if known is None:
                 self.keymap[lower] = key
@@ -88,7 +107,7 @@ class NoCaseDict(dict):
         key = self._key(key)
         super().__delitem__(key)
         if isinstance(key, str):
-            del self.keymap[key.lower()]
+            del self.keymap[_lower(key)]
 
     def __contains__(self, key):
         return super().get(self._key(key), _MISSING) is not _MISSING
