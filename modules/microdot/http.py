@@ -75,6 +75,13 @@ def find_head_end(buffer, start=0):
     return end
 
 
+# The usual methods and versions as the str they parse to, so that the
+# common request line costs no token scan and no decoding.
+_METHODS = {b'GET': 'GET', b'POST': 'POST', b'HEAD': 'HEAD', b'PUT': 'PUT',
+            b'DELETE': 'DELETE', b'PATCH': 'PATCH', b'OPTIONS': 'OPTIONS'}
+_VERSIONS = {b'HTTP/1.1': '1.1', b'HTTP/1.0': '1.0'}
+
+
 def parse_request_line(line, max_length):
     """Split ``b'GET /x HTTP/1.1'`` into ``('GET', '/x', '1.1')``."""
     if len(line) > max_length:
@@ -83,13 +90,14 @@ def parse_request_line(line, max_length):
     if len(parts) != 3:
         raise ProtocolError(400, 'Malformed request line')
     method, target, version = parts
-    if not _is_token(method):
+    known = _METHODS.get(method)
+    if known is None and not _is_token(method):
         raise ProtocolError(400, 'Malformed method')
-    if not version.startswith(b'HTTP/') or len(version) != 8 or \
-            version[6] != 46 or not (48 <= version[5] <= 57) or \
-            not (48 <= version[7] <= 57):
-        raise ProtocolError(400, 'Malformed HTTP version')
-    if version != b'HTTP/1.1' and version != b'HTTP/1.0':
+    if version not in _VERSIONS:
+        if not version.startswith(b'HTTP/') or len(version) != 8 or \
+                version[6] != 46 or not (48 <= version[5] <= 57) or \
+                not (48 <= version[7] <= 57):
+            raise ProtocolError(400, 'Malformed HTTP version')
         raise ProtocolError(505)
     if not target or b'\x00' in target or b'\r' in target or \
             b'\t' in target:
@@ -105,9 +113,10 @@ def parse_request_line(line, max_length):
         else:
             raise ProtocolError(400, 'Malformed target')
     try:
-        return method.decode(), decode_utf8(target), version[5:].decode()
+        target = decode_utf8(target)
     except ValueError:
         raise ProtocolError(400, 'Target is not valid UTF-8')
+    return known or method.decode(), target, _VERSIONS[version]
 
 
 def parse_head(data, end, max_line, max_headers, headers):
@@ -120,7 +129,7 @@ def parse_head(data, end, max_line, max_headers, headers):
     line_end = data.find(b'\r\n', 0, end)
     if line_end < 0:
         line_end = end
-    if b'\n' in data[:line_end]:
+    if data.find(b'\n', 0, line_end) >= 0:
         raise ProtocolError(400, 'Bare LF in request line')
     method, target, version = parse_request_line(data[:line_end], max_line)
     count = 0
