@@ -6,8 +6,9 @@
 BOARD is one of unix, RPI_PICO, RPI_PICO_W, ESP32_GENERIC, ESP32_GENERIC_S3
 (see firmware/bundle.py). MicroPython comes from --mpy-dir (an existing
 checkout, with lib/micropython-lib in it), or else from a shallow clone of
-the pinned release (firmware/pinned.env) in firmware/build/, with only the
-submodules that port needs. The image goes to
+the pinned release (firmware/pinned.env; MICROPY_TAG and MICROPY_REPO in
+the environment override it) in firmware/build/, with only the submodules
+that port needs. The image goes to
 firmware/dist/<BOARD>-<micropython version>-<our version>.{uf2,bin} (the
 unix port: an executable without suffix), with a size report beside it
 (.size.txt). A missing tool stops the build with one line saying what to
@@ -139,6 +140,8 @@ def clone_pinned(board, jobs):
     """A shallow clone of the pinned tag in firmware/build/, with the
     submodules the port needs (MicroPython's own `make submodules`)."""
     pins = bundle.read_pinned()
+    for key in ('MICROPY_TAG', 'MICROPY_REPO'):  # the environment may override
+        pins[key] = os.environ.get(key) or pins[key]
     mpy_dir = os.path.join(BUILD_ROOT, 'micropython-' + pins['MICROPY_TAG'])
     if not os.path.exists(os.path.join(mpy_dir, 'py', 'mpconfig.h')):
         step('cloning MicroPython {} into {}'.format(pins['MICROPY_TAG'],

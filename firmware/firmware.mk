@@ -9,7 +9,8 @@
 #   make flash BOARD=RPI_PICO_W [PORT=/dev/ttyACM0 | PORT=/media/me/RPI-RP2]
 #   make deploy PORT=/dev/ttyACM0
 #                       copy the mpy-cross output of the bundle to a board
-#                       running stock MicroPython (and mip install pyjwt)
+#                       running stock MicroPython (and mip install pyjwt;
+#                       NO_DEPS=1 skips that, RESUME=1 for the virtual board)
 #   make package-json   regenerate package.json (mip) from modules/
 #   make virtual-board  the unix port behind a pty, for mpremote (needs socat)
 #   make firmware-tools install socat (for the virtual-board tests)
@@ -33,7 +34,7 @@ flash: $(VENV_STAMP)
 
 deploy: $(VENV_STAMP) mpy
 	@test -n '$(PORT)' || { echo 'give PORT=<serial port of the board>, e.g. PORT=/dev/ttyACM0'; exit 2; }
-	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps)
+	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume)
 
 package-json: $(VENV_STAMP)
 	$(VPY) firmware/make_package_json.py

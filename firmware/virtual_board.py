@@ -147,6 +147,10 @@ def main(argv=None):
         board.tty, board.root))
     print('try: mpremote connect {} resume exec "import sys; '
           'print(sys.implementation)"'.format(board.tty), flush=True)
+
+    def stop_on_signal(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop_on_signal)
     try:
         while board.process.poll() is None:
             time.sleep(0.5)
