@@ -52,3 +52,6 @@ firmware-tools:
 
 firmware-clean:
 	rm -rf firmware/build firmware/dist build/deploy
+
+# the virtual-board tests of `make test` need socat
+test test-cpython test-host: firmware-tools
