@@ -143,24 +143,41 @@ def parse_head(data, end, max_line, max_headers, headers):
         count += 1
         if count > max_headers:
             raise ProtocolError(431)
-        _parse_field(data[pos:line_end], headers)
+        _parse_field(data, pos, line_end, headers)
         pos = line_end + 2
     return method, target, version
 
 
-def _parse_field(line, headers):
-    colon = line.find(b':')
-    if colon <= 0:
+# Header names seen so far, as bytes -> checked str (bounded in count and
+# length): the same few names come in every request, and this spares
+# their token scan and decoding.
+_NAMES = {}
+
+
+def _parse_field(data, start, stop, headers):
+    # the field in data[start:stop], parsed in place: no slice of the line
+    colon = data.find(b':', start, stop)
+    if colon <= start:
         raise ProtocolError(400, 'Malformed header')
-    name = line[:colon]
-    if not _is_token(name):
-        raise ProtocolError(400, 'Malformed header name')
-    value = line[colon + 1:].strip(b' \t')
-    if b'\n' in value or b'\r' in value or b'\x00' in value:
+    raw = data[start:colon]
+    name = _NAMES.get(raw)
+    if name is None:
+        if not _is_token(raw):
+            raise ProtocolError(400, 'Malformed header name')
+        name = raw.decode()
+        if len(_NAMES) < 32 and len(raw) <= 24:
+            _NAMES[raw] = name
+    first = colon + 1           # the value, without spaces and tabs around
+    while first < stop and (data[first] == 32 or data[first] == 9):
+        first += 1
+    while stop > first and (data[stop - 1] == 32 or data[stop - 1] == 9):
+        stop -= 1
+    if data.find(b'\n', first, stop) >= 0 or \
+            data.find(b'\r', first, stop) >= 0 or \
+            data.find(b'\x00', first, stop) >= 0:
         raise ProtocolError(400, 'Malformed header value')
     try:
-        name = name.decode()
-        value = decode_utf8(value)
+        value = decode_utf8(data[first:stop])
     except ValueError:
         raise ProtocolError(400, 'Header value is not valid UTF-8')
     old = headers.get(name)
