@@ -33,7 +33,9 @@ class Request:
     # class: an instance stores only what differs, which keeps its
     # attribute table (allocated per request on MicroPython) small.
     scheme = 'http'
-    sock = None
+    query_string = ''
+    connection = None   # the Connection it came on (set by create())
+    _sock = None
     url_prefix = ''
     subapp = None
     route = None
@@ -56,17 +58,21 @@ class Request:
         self.url = url
         self.http_version = http_version
         self.headers = headers
-        if scheme:
+        if scheme and scheme != 'http':
             self.scheme = scheme
         if sock is not None:
-            self.sock = sock
+            self._sock = sock
         if url_prefix:
             self.url_prefix = url_prefix
         if subapp is not None:
             self.subapp = subapp
         if route is not None:
             self.route = route
-        raw_path, _, self.query_string = url.partition('?')
+        raw_path = url
+        mark = url.find('?')
+        if mark >= 0:
+            raw_path = url[:mark]
+            self.query_string = url[mark + 1:]
         try:
             self.path = url_decode(raw_path, False)
         except ValueError:
@@ -103,9 +109,10 @@ class Request:
             head, len(head), Request.max_readline, Request.max_headers,
             headers)
         req = Request(app, client_addr, method, url, version, headers,
-                      sock=conn.sock, scheme=scheme)
+                      scheme=scheme)
         req.connection = conn
-        await req._start_body(conn)
+        if req.content_length or 'Transfer-Encoding' in headers:
+            await req._start_body(conn)
         return req
 
     async def _start_body(self, conn):
@@ -161,6 +168,18 @@ class Request:
         return True
 
     # --- attributes ----------------------------------------------------
+    @property
+    def sock(self):
+        """(reader, writer) of the client: the connection's own pair unless
+        one was given."""
+        if self._sock is None and self.connection is not None:
+            return self.connection.sock
+        return self._sock
+
+    @sock.setter
+    def sock(self, value):
+        self._sock = value
+
     @property
     def keep_alive(self):
         if self.http_version != '1.1':
