@@ -113,6 +113,12 @@ def _fmt(value, unit=''):
     return '{}{}'.format(value, unit)
 
 
+def _fmt_ratio(ratio):
+    # three digits, so that a ratio just short of its goal does not print
+    # as the goal itself
+    return '{:.3f}x'.format(ratio)
+
+
 def _verdict(met):
     return 'n/a' if met is None else ('met' if met else 'NOT met')
 
@@ -121,7 +127,7 @@ def targets_text(results):
     lines = ['', 'Targets (ours vs reference, same run):']
     for what, ours, ref, ratio, goal, met in targets(results):
         lines.append('  {:<8} {:>6} (goal {:>7})  {}  [ours {}, ref {}]'.format(
-            _verdict(met), '-' if ratio is None else '{:.2f}x'.format(ratio),
+            _verdict(met), '-' if ratio is None else _fmt_ratio(ratio),
             goal, what, ours, ref))
     for note in results.get('notes', ()):
         lines.append('  note: ' + note)
@@ -180,8 +186,8 @@ def render(results):
            '| --- | ---: | ---: | ---: | --- | --- |']
     for what, ours, ref, ratio, goal, met in targets(results):
         out.append('| {} | {} | {} | {} | {} | {} |'.format(
-            what, ours, ref, '-' if ratio is None else
-            '{:.2f}x'.format(ratio), goal, _verdict(met)))
+            what, ours, ref, '-' if ratio is None else _fmt_ratio(ratio),
+            goal, _verdict(met)))
     for note in results.get('notes', ()):
         out += ['', 'Note: ' + note]
     groups = []
@@ -225,6 +231,10 @@ def render(results):
                 _cell_ratio(ours, ref)))
         line('heap after `import microdot`', memory['import']['ours'],
              memory['import']['ref'])
+        serving = memory.get('import_serving') or {}
+        line('heap after importing what serving needs (`from microdot '
+             'import Microdot, Request, Response`, and our server module)',
+             serving.get('ours'), serving.get('ref'))
         line('bytes allocated per request, new connection',
              memory['bytes_per_request']['ours'],
              memory['bytes_per_request']['ref'])

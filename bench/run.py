@@ -433,7 +433,7 @@ def _summarise(runs):
 _IMPORT_PROBE = '''
 import gc, sys
 gc.collect()
-before = gc.mem_alloc()
+before = before_all = gc.mem_alloc()
 import microdot
 gc.collect()
 core = gc.mem_alloc() - before
@@ -449,10 +449,17 @@ if name:
     except Exception as exc:
         extension = repr(exc)
 print('RESULT', core, repr(extension))
+from microdot import Microdot, Request, Response
+try:
+    import microdot.server   # ours loads its server on app.run()
+except ImportError:
+    pass
+gc.collect()
+print('SERVING', gc.mem_alloc() - before_all)
 '''
 
 
-def import_heap(which, name=''):
+def import_heap(which, name='', serving_too=False):
     path = os.path.join(MPY_DIR, which) + ':.frozen'
     out = subprocess.run(
         [MICROPYTHON, '-c', _IMPORT_PROBE.format(name=name)],
@@ -462,6 +469,10 @@ def import_heap(which, name=''):
         if line.startswith('RESULT '):
             _, core, extension = line.split(' ', 2)
             extension = eval(extension)  # an int, a repr string or None
+        elif line.startswith('SERVING '):
+            serving = int(line.split()[1])
+            if serving_too:
+                return int(core), extension, serving
             return int(core), extension
     return None, (out.stdout + out.stderr).strip()[-200:]
 
@@ -599,10 +610,11 @@ def smallest_heap(which, requests, concurrency, step=1024):
 
 
 def memory_suite(quick):
-    result = {'import': {}, 'extensions': {}}
+    result = {'import': {}, 'import_serving': {}, 'extensions': {}}
     for which in ('ours', 'ref'):
-        core, _ = import_heap(which)
+        core, _, serving = import_heap(which, serving_too=True)
         result['import'][which] = core
+        result['import_serving'][which] = serving
         result['extensions'][which] = {}
         for name in extensions(which):
             _, extension = import_heap(which, name)
