@@ -40,9 +40,10 @@ USERS = {1: User(1, 'susan', 'cat'), 2: User(2, 'david', 'dog')}
 
 
 def make_app(login_url='/login'):
+    session_module = sessions()     # skips when there is no jwt module
     from microdot.login import Login
     app = Microdot()
-    session = sessions().Session(app, secret_key=KEY)
+    session = session_module.Session(app, secret_key=KEY)
     login = Login(login_url) if login_url != '/login' else Login()
     app.login = login
     app.session = session
@@ -266,9 +267,10 @@ async def test_deleted_user_is_logged_out():
 
 
 async def test_custom_login_url_and_sync_user_loader():
+    session_module = sessions()
     from microdot.login import Login
     app = Microdot()
-    sessions().Session(app, secret_key=KEY)
+    session_module.Session(app, secret_key=KEY)
     login = Login(login_url='/auth/sign-in')
 
     @login.user_loader
