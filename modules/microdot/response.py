@@ -119,10 +119,7 @@ class Response:
             self.body = b''
             return
         if 'Content-Type' not in headers:
-            content_type = self.default_content_type
-            if content_type.startswith('text/'):
-                content_type += '; charset=UTF-8'
-            headers['Content-Type'] = content_type
+            headers['Content-Type'] = _with_charset(self.default_content_type)
         if not self._is_streamed():
             headers['Content-Length'] = str(len(self.body))
         elif self.chunked and 'Content-Length' not in headers:
@@ -219,6 +216,21 @@ class Response:
             if size is not None:
                 headers['Content-Length'] = str(size)
         return cls(body=stream, status_code=status_code, headers=headers)
+
+
+_CHARSET = {}
+
+
+def _with_charset(content_type):
+    """A text/ type with its charset, computed once per type."""
+    full = _CHARSET.get(content_type)
+    if full is None:
+        full = content_type
+        if content_type.startswith('text/'):
+            full += '; charset=UTF-8'
+        if len(_CHARSET) < 8:
+            _CHARSET[content_type] = full
+    return full
 
 
 def _file_size(stream, path):

@@ -110,10 +110,19 @@ class NoCaseDict(dict):
             del self.keymap[_lower(key)]
 
     def __contains__(self, key):
-        return super().get(self._key(key), _MISSING) is not _MISSING
+        if super().get(key, _MISSING) is not _MISSING:
+            return True
+        return isinstance(key, str) and _lower(key) in self.keymap
 
     def get(self, key, default=None):
-        return super().get(self._key(key), default)
+        value = super().get(key, _MISSING)
+        if value is not _MISSING:
+            return value
+        if isinstance(key, str):
+            known = self.keymap.get(_lower(key))
+            if known is not None:
+                return super().get(known, default)
+        return default
 
     def pop(self, key, *default):
         key = self._key(key)
