@@ -343,7 +343,8 @@ def measure(server, scenario, concurrency, keep_alive, duration):
     cpu0 = server.cpu()
     if keep_alive:
         argv = ['wrk', '-t1', '-c{}'.format(concurrency),
-                '-d{}s'.format(duration), '--timeout', '5s',
+                '-d{}s'.format(max(1, int(round(duration)))),
+                '--timeout', '5s',
                 '-s', _wrk_script(scenario),
                 'http://{}:{}{}'.format(HOST, server.port, path)]
         out = subprocess.run(argv, capture_output=True, text=True,
@@ -654,6 +655,10 @@ def main(argv=None):
     parser.add_argument('--only', default='',
                         help='comma-separated parts: mpy,cpython,asgi,wsgi,'
                         'memory,flash')
+    parser.add_argument('--scenarios', default='',
+                        help='comma-separated cases: ' + ','.join(SCENARIOS))
+    parser.add_argument('--rounds', type=int)
+    parser.add_argument('--duration', type=float)
     args = parser.parse_args(argv)
     if shutil.which('wrk') is None:
         raise SystemExit('bench: wrk not found (Debian: apt-get install wrk)')
@@ -663,11 +668,19 @@ def main(argv=None):
     if args.quick:
         scenarios = ['hello']
         rounds, duration = 2, 1
-        parts.discard('asgi')
-        parts.discard('wsgi')
+        if not args.only:
+            parts.discard('asgi')
+            parts.discard('wsgi')
     else:
         scenarios = list(SCENARIOS)
         rounds, duration = 3, 2
+    if args.scenarios:
+        scenarios = [name for name in args.scenarios.split(',') if name]
+        unknown = set(scenarios) - set(SCENARIOS)
+        if unknown:
+            raise SystemExit('bench: unknown case(s): ' + ', '.join(unknown))
+    rounds = args.rounds or rounds
+    duration = args.duration or duration
     results = {'machine': machine_info(), 'quick': args.quick,
                'rounds': rounds, 'duration': duration, 'rows': [],
                'notes': []}
