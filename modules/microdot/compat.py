@@ -158,9 +158,16 @@ else:
             await self.writer.drain()
 
         async def aclose(self):
+            # close() sends what is still buffered first, and waits for as
+            # long as the peer takes to read it; when the server cancels
+            # that wait (the peer stopped reading), drop the buffer and the
+            # socket, or both would stay open for as long as the peer likes
             self.writer.close()
             try:
                 await self.writer.wait_closed()
+            except CancelledError:
+                self.writer.transport.abort()
+                raise
             except Exception:
                 pass
 

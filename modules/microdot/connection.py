@@ -152,10 +152,15 @@ class Connection:
         self.deadline = None
 
     async def aclose(self):
+        # closing sends what the writer still buffers: a peer that stopped
+        # reading gets io_timeout for it, as for any write
+        if self.io_timeout is not None:
+            self.deadline = ticks_add(ticks_ms(), self.io_timeout)
         try:
             await self.writer.aclose()
         except Exception:
             pass
+        self.deadline = None
 
 
 class AsyncBytesIO:

@@ -112,8 +112,13 @@ async def serve_connection(app, reader, writer, tls=False):
         if not is_disconnect(exc):
             print_exception(exc)
     finally:
-        app.connections.discard(conn)
-        await conn.aclose()
+        try:
+            # still listed, so that the sweeper can end a close that stalls
+            await conn.aclose()
+        except CancelledError:
+            pass
+        finally:
+            app.connections.discard(conn)
 
 
 async def serve_request(app, conn, scheme):
