@@ -179,26 +179,30 @@ def runtime_command(runtime, script, mpy_paths):
 @pytest.fixture
 def start_server(request, tmp_path):
     """Factory: start_server(script, runtime='cpython', env=None, args=(),
-    cwd=None, timeout=20, interpreter_args=()) -> Server, once it listens on
-    its port.
+    cwd=None, timeout=20, interpreter_args=(), executable=None) -> Server,
+    once it listens on its port.
 
     `script` is a path relative to the repository root (or absolute); the
     process runs in the script's directory unless `cwd` is given. `args`
     go to the script, `interpreter_args` to the interpreter before it
-    (e.g. ('-X', 'heapsize=128K') for the unix port). If the
+    (e.g. ('-X', 'heapsize=128K') for the unix port). `executable` replaces
+    the runtime's interpreter (e.g. a unix port with the bundle frozen in,
+    with env={'MICROPYPATH': '.frozen'}). If the
     process exits or does not listen within `timeout` seconds, the test
     fails with the process's output. All servers stop at teardown.
     """
     servers = []
 
     def start(script, runtime='cpython', env=None, args=(), cwd=None,
-              timeout=20, interpreter_args=()):
+              timeout=20, interpreter_args=(), executable=None):
         script = os.path.join(ROOT, script)
         if not os.path.exists(script):
             raise FileNotFoundError(script)
         mpy_paths = (request.getfixturevalue('mpy_path')
                      if runtime == 'micropython-mpy' else ())
         argv, extra_env = runtime_command(runtime, script, mpy_paths)
+        if executable is not None:
+            argv[0] = executable
         argv[1:1] = list(interpreter_args)
         port = free_port()
         full_env = dict(os.environ, PORT=str(port), **extra_env)
