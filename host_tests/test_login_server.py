@@ -7,6 +7,8 @@ the board), and not on one with another key.
 
 MicroPython needs micropython-lib's jwt for sessions; where the unix port
 cannot import it, its runs are skipped with the command that installs it.
+The unix port with the bundle frozen in (host_tests/frozen_firmware.py)
+has it frozen too: the login flow also runs there, in a 64 KiB heap.
 """
 import os
 import subprocess
@@ -15,6 +17,7 @@ import httpx
 import pytest
 
 from conftest import runtime_command
+from frozen_firmware import start_frozen
 
 APP = 'examples/login/login.py'
 KEY = 'host-tests-login-key-0123456789abcdef'
@@ -48,7 +51,16 @@ def log_in(client, remember=False):
 
 
 def test_login_flow(start_server, runtime, request):
-    server = serve(start_server, runtime, request)
+    check_login_flow(serve(start_server, runtime, request))
+
+
+def test_login_flow_on_the_frozen_firmware_in_a_64k_heap(start_server,
+                                                         mpy_path):
+    check_login_flow(start_frozen(start_server, mpy_path, APP, heap='64K',
+                                  env={'SECRET_KEY': KEY}))
+
+
+def check_login_flow(server):
     with httpx.Client(base_url=server.url, timeout=10) as client:
         res = client.get('/settings')
         assert res.headers['location'] == '/login?next=/settings'
