@@ -1,4 +1,4 @@
-"""SSE routes for host_tests/test_sse.py, on every runtime.
+"""SSE routes for host_tests/test_sse_server.py, on every runtime.
 
 /stats tells how many /forever handlers run and how many were cancelled,
 so a test can see that a client leaving ends its handler."""

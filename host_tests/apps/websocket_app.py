@@ -1,4 +1,4 @@
-"""WebSocket routes for host_tests/test_websocket.py, on every runtime.
+"""WebSocket routes for host_tests/test_websocket_server.py, on every runtime.
 
 /stats tells how many WebSocket handlers started and ended, and how each
 ended, so a test can see that a client leaving ends its handler."""
