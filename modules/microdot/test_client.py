@@ -189,6 +189,25 @@ class TestClient:
     async def query(self, path, headers=None, body=None):
         return await self.request('QUERY', path, headers, body)
 
+    async def websocket(self, path, client, headers=None):
+        """Open a WebSocket on ``path`` and let ``client`` talk over it.
+
+        ``client`` is a generator function (``async def`` too on CPython):
+        each value it yields is sent as a message (str as text, bytes as
+        binary), and each ``yield`` returns the next message the app sent.
+        When it returns, the client closes the connection. The result is
+        the response to the handshake (101, or the app's refusal)."""
+        headers = NoCaseDict(headers or {})
+        headers.setdefault('Upgrade', 'websocket')
+        headers.setdefault('Connection', 'Upgrade')
+        headers.setdefault('Sec-WebSocket-Key', 'dGVzdC1jbGllbnQta2V5IQ==')
+        headers.setdefault('Sec-WebSocket-Version', '13')
+        peer = _WebSocketPeer(client())
+        peer.data = self._request_bytes('GET', path, headers, None)
+        conn = Connection(peer, peer, ('127.0.0.1', 1234))
+        await serve_request(self.app, conn, self.scheme)
+        return TestResponse.create(peer.head or peer.buffer)
+
 
 def _is_past(http_date):
     """True if an HTTP date (``Wdy, DD Mon YYYY HH:MM:SS GMT``) is past."""
@@ -213,3 +232,82 @@ def _days_since_epoch(year, month, day):
     day_of_era = year_of_era * 365 + year_of_era // 4 - \
         year_of_era // 100 + day_of_year
     return era * 146097 + day_of_era - 719468
+
+
+_DONE = object()   # the client generator has finished
+
+
+class _WebSocketPeer:
+    """The client's end of a WebSocket in memory: reads hand the app the
+    handshake request and then, one frame per read, what the client
+    generator yields; writes are parsed back into messages for it."""
+
+    def __init__(self, generator):
+        from . import wsframe
+        self.wsframe = wsframe
+        self.generator = generator
+        self.data = b''
+        self.buffer = b''
+        self.head = None
+        self.parser = wsframe.FrameParser(from_client=False)
+        self.received = []
+        self.started = False
+        self.finished = False
+
+    async def read(self, n=-1):
+        if self.data:
+            data, self.data = self.data, b''
+            return data
+        if self.finished or self.head is None:
+            return b''
+        wsframe = self.wsframe
+        message = await self._step()
+        if message is _DONE:
+            self.finished = True
+            return wsframe.encode_frame(
+                wsframe.CLOSE, wsframe.close_payload(wsframe.CLOSE_NORMAL),
+                mask=b'mask')
+        opcode = wsframe.TEXT if isinstance(message, str) else wsframe.BINARY
+        return wsframe.encode_frame(opcode, message, mask=b'mask')
+
+    async def _step(self):
+        value = self.received.pop(0) if self.received else None
+        generator = self.generator
+        if hasattr(generator, 'asend'):
+            try:
+                if not self.started:
+                    self.started = True
+                    return await generator.__anext__()
+                return await generator.asend(value)
+            except StopAsyncIteration:
+                return _DONE
+        try:
+            if not self.started:
+                self.started = True
+                return next(generator)
+            return generator.send(value)
+        except StopIteration:
+            return _DONE
+
+    async def awrite(self, data):
+        if self.head is None:
+            self.buffer += data
+            end = self.buffer.find(b'\r\n\r\n')
+            if end < 0:
+                return
+            self.head = self.buffer[:end + 4]
+            data = self.buffer[end + 4:]
+            if not self.head.startswith(b'HTTP/1.1 101 '):
+                self.head = None   # a refusal: keep the whole response
+                return
+        self.parser.receive_data(bytes(data))
+        while True:
+            event = self.parser.next_event()
+            if event is None:
+                return
+            opcode, payload = event
+            if opcode == self.wsframe.TEXT or opcode == self.wsframe.BINARY:
+                self.received.append(payload)
+
+    async def aclose(self):
+        pass
