@@ -135,7 +135,7 @@ class Response:
         body = self.body
         if self.is_head or not self._allows_body():
             if self._is_streamed():
-                self._close_body()
+                await self._aclose_body()
             await stream.awrite(head)
         elif not self._is_streamed():
             if len(body) <= _SMALL_BODY:
