@@ -208,8 +208,10 @@ class Microdot:
                     res.headers['Allow'] = ', '.join(req.allowed_methods)
                 return await self._after_error(req, res)
             res = None
+            local = req.subapp is not None   # hooks of a mounted sub-app
             for hook in self.get_request_handlers(
-                    req, 'before_request_handlers'):
+                    req, 'before_request_handlers') if local else \
+                    self.before_request_handlers:
                 res = await invoke(hook, req)
                 if res is not None:
                     break
@@ -217,7 +219,8 @@ class Microdot:
                 res = await invoke(handler, req, **req.route_args)
             res = make_response(res)
             for hook in self.get_request_handlers(
-                    req, 'after_request_handlers', False):
+                    req, 'after_request_handlers', False) if local else \
+                    self.after_request_handlers:
                 res = make_response(await invoke(hook, req, res)) or res
             for hook in req.after_request_handlers or ():
                 res = make_response(await invoke(hook, req, res)) or res

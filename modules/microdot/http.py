@@ -119,6 +119,11 @@ def parse_request_line(line, max_length):
     return known or method.decode(), target, _VERSIONS[version]
 
 
+# The last few short request lines parsed (a device serves a handful of
+# URLs): parsing is a pure function of the line, so its result is reused.
+_LINES = {}
+
+
 def parse_head(data, end, max_line, max_headers, headers):
     """Parse the request head in ``data[:end]`` (CRLFs, no final blank line).
 
@@ -131,7 +136,15 @@ def parse_head(data, end, max_line, max_headers, headers):
         line_end = end
     if data.find(b'\n', 0, line_end) >= 0:
         raise ProtocolError(400, 'Bare LF in request line')
-    method, target, version = parse_request_line(data[:line_end], max_line)
+    if line_end > max_line:
+        raise ProtocolError(414)
+    line = data[:line_end]
+    parsed = _LINES.get(line)
+    if parsed is None:
+        parsed = parse_request_line(line, max_line)
+        if len(_LINES) < 8 and line_end <= 64:
+            _LINES[line] = parsed
+    method, target, version = parsed
     count = 0
     pos = line_end + 2
     while pos < end:
@@ -213,12 +226,23 @@ def parse_chunk_size(line):
     return int(line, 16)
 
 
+# Status lines made so far, by status code (bounded).
+_STATUS_LINES = {}
+
+
 def response_head(status_code, reason, headers):
     """Serialise the status line and header fields of a response.
 
     A header value that is a list becomes one field per item (Set-Cookie).
     CR or LF in a value would let a caller inject headers: it is refused."""
-    parts = ['HTTP/1.1 ', str(status_code), ' ', reason, '\r\n']
+    known = _STATUS_LINES.get(status_code)    # (reason, status line)
+    if known is not None and known[0] == reason:
+        status = known[1]
+    else:
+        status = 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
+        if len(_STATUS_LINES) < 16:
+            _STATUS_LINES[status_code] = (reason, status)
+    parts = [status]
     for name, value in headers.items():
         if isinstance(value, list):
             for item in value:

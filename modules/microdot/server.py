@@ -156,7 +156,7 @@ async def serve_request(app, conn, scheme):
         return False
     if app.debug:
         print('{} {} {}'.format(req.method, req.path, res.status_code))
-    if keep_alive:
+    if keep_alive and req._stream is not None:   # a body left to skip
         keep_alive = await req.finish_body()
     return keep_alive
 
