@@ -253,6 +253,19 @@ def render(results):
             line('smallest `-X heapsize` serving {} requests, {} '
                  'client(s)'.format(memory['heap_requests'], c),
                  pair['ours'], pair['ref'])
+        modules = memory.get('module_heap')
+        if modules:
+            out += ['', 'Heap taken by each core module once imported (from '
+                    '.mpy, each after the modules it imports; the bytecode of '
+                    'a module loaded from a .mpy file lives in the heap, which '
+                    'a module frozen into the firmware does not need):', '',
+                    '| module | heap |', '| --- | ---: |']
+            for which, label in (('ours', 'ours'), ('ref', 'reference')):
+                for name, size in modules.get(which, {}).items():
+                    out.append('| {} `{}` | {} |'.format(label, name,
+                                                          _fmt(size, ' B')))
+                out.append('| {} **total** | **{}** |'.format(
+                    label, _fmt(sum(modules.get(which, {}).values()), ' B')))
         out += ['', 'Heap allocated by importing each extension after '
                 '`import microdot` (bytes; `-` where the other side has no '
                 'such module; an error text where it cannot load on the unix '

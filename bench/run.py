@@ -488,6 +488,43 @@ print(" ".join(sorted(k for k in sys.modules if k.startswith("microdot"))))
 '''
 
 
+_MODULE_PROBE = '''
+import gc, asyncio, json, re
+gc.collect()
+before = gc.mem_alloc()
+for name in {names!r}:
+    __import__(name)
+    gc.collect()
+    now = gc.mem_alloc()
+    print('MODULE', name, now - before)
+    before = now
+'''
+
+
+def module_heap(which):
+    """Heap taken by each module of the core, imported one after another
+    (each after what it imports), from .mpy."""
+    names = core_modules(which)
+    # dependencies first, so that each figure is the module's own
+    order = ['microdot', 'microdot.compat', 'microdot.structures',
+             'microdot.http', 'microdot.urls', 'microdot.routing',
+             'microdot.connection', 'microdot.response', 'microdot.request',
+             'microdot.app', 'microdot.server']
+    names = [n for n in order if n in names] + \
+        [n for n in names if n not in order]
+    path = os.path.join(MPY_DIR, which) + ':.frozen'
+    out = subprocess.run(
+        [MICROPYTHON, '-c', _MODULE_PROBE.format(names=names)],
+        capture_output=True, text=True, timeout=30, env=dict(
+            _env_without_pythonpath(), MICROPYPATH=path))
+    sizes = {}
+    for line in out.stdout.splitlines():
+        if line.startswith('MODULE '):
+            _, name, size = line.split()
+            sizes[name] = int(size)
+    return sizes
+
+
 def core_modules(which):
     """Names of the microdot modules that serving a request needs: what
     `import microdot` loads, and our server module."""
@@ -620,6 +657,7 @@ def memory_suite(quick):
         for name in extensions(which):
             _, extension = import_heap(which, name)
             result['extensions'][which][name] = extension
+    result['module_heap'] = {w: module_heap(w) for w in ('ours', 'ref')}
     log('bench: import heap: ours {} B, reference {} B'.format(
         result['import']['ours'], result['import']['ref']))
     requests = 200 if quick else 1000
