@@ -110,6 +110,37 @@ def test_every_program_of_the_docs_has_a_check():
         'checks for programs no longer in the docs'
 
 
+@pytest.mark.parametrize('page', PAGES + ['docs/index.md'])
+def test_links_between_pages_lead_somewhere(page):
+    """Every relative link of the page names a file of the repository,
+    and every #anchor a heading of the page it points to."""
+    with open(os.path.join(ROOT, page)) as f:
+        text = f.read()
+    broken = []
+    for target in re.findall(r'\]\(([^)\s]+)\)', text):
+        if re.match(r'[a-z]+:', target):
+            continue                        # http:, https:, mailto:
+        path, _, anchor = target.partition('#')
+        path = os.path.normpath(os.path.join(os.path.dirname(page), path)) \
+            if path else page
+        if not os.path.exists(os.path.join(ROOT, path)):
+            broken.append(target)
+        elif anchor and path.endswith('.md'):
+            with open(os.path.join(ROOT, path)) as f:
+                anchors = [github_anchor(line.lstrip('#'))
+                           for line in f if line.startswith('#')]
+            if anchor not in anchors:
+                broken.append(target)
+    assert broken == [], 'dead links in ' + page
+
+
+def github_anchor(heading):
+    """The anchor GitHub gives a heading: lower case, punctuation dropped,
+    spaces to hyphens."""
+    text = heading.strip().lower()
+    return re.sub(r'[^\w\- ]', '', text).replace(' ', '-')
+
+
 @pytest.mark.parametrize('block', [b for b in all_blocks()
                                    if not b.runnable],
                          ids=lambda b: '{} / {}'.format(b.page, b.heading))
