@@ -212,3 +212,24 @@ def start_server_for(request):
     yield start
     for server in servers:
         server.stop()
+
+
+def test_streamed_responses_are_not_held_back(start_server_for, runtime):
+    # a response written in several pieces (a file, a generator) must not
+    # wait for the client's delayed ACK (Nagle's algorithm): 40 ms each
+    server = start_server_for(runtime)
+    sock = connect(server.port)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    reader = ResponseReader(sock)
+    for path in ('/stream?n=5', '/file'):
+        request = 'GET {} HTTP/1.1\r\nHost: x\r\n\r\n'.format(path).encode()
+        sock.sendall(request)
+        reader.read()   # the first one may be slower (imports, caches)
+        started = time.monotonic()
+        for _ in range(20):
+            sock.sendall(request)
+            assert reader.read()[0] == 200
+        each = (time.monotonic() - started) / 20
+        assert each < 0.02, '{}: {:.1f} ms per request'.format(
+            path, each * 1000)
+    sock.close()
