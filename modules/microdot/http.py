@@ -247,8 +247,15 @@ def response_head(status_code, reason, headers):
         if isinstance(value, list):
             for item in value:
                 _add_field(parts, name, item)
-        else:
-            _add_field(parts, name, value)
+            continue
+        if not isinstance(value, str):
+            value = str(value)
+        if '\n' in value or '\r' in value or '\n' in name or '\r' in name:
+            raise ValueError('CR or LF in header ' + name)
+        parts.append(name)
+        parts.append(': ')
+        parts.append(value)
+        parts.append('\r\n')
     parts.append('\r\n')
     return ''.join(parts).encode()
 

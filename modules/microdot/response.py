@@ -118,10 +118,21 @@ class Response:
                 self._close_body()
             self.body = b''
             return
+        # NoCaseDict._put spares lowering the names (the headers may have
+        # been replaced by another mapping)
+        fast = type(headers) is NoCaseDict
         if 'Content-Type' not in headers:
-            headers['Content-Type'] = _with_charset(self.default_content_type)
+            value = _with_charset(self.default_content_type)
+            if fast:
+                headers._put('Content-Type', 'content-type', value)
+            else:
+                headers['Content-Type'] = value
         if not self._is_streamed():
-            headers['Content-Length'] = str(len(self.body))
+            value = str(len(self.body))
+            if fast:
+                headers._put('Content-Length', 'content-length', value)
+            else:
+                headers['Content-Length'] = value
         elif self.chunked and 'Content-Length' not in headers:
             headers['Transfer-Encoding'] = 'chunked'
 

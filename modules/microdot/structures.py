@@ -112,7 +112,18 @@ class NoCaseDict(dict):
     def __contains__(self, key):
         if super().get(key, _MISSING) is not _MISSING:
             return True
-        return isinstance(key, str) and _lower(key) in self.keymap
+        if isinstance(key, str):
+            known = self.keymap.get(_lower(key))
+            return known is not None and \
+                super().get(known, _MISSING) is not _MISSING
+        return False
+
+    def _put(self, key, lower, value):
+        # __setitem__ for a key whose lowercase the caller already has
+        known = self.keymap.get(lower)
+        if known is None:
+            self.keymap[lower] = known = key
+        super().__setitem__(known, value)
 
     def get(self, key, default=None):
         value = super().get(key, _MISSING)
