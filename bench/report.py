@@ -279,7 +279,7 @@ def render(results):
     flash = results.get('flash')
     if flash:
         out += ['', '## Flash: mpy-cross output (bytes)', '',
-                'Core = what `import microdot` loads, and our server module (loaded by `app.run()`): ours `{}`; the '
+                'Core = what serving the app needs: the modules that `from microdot import Microdot, Request, Response` loads, and our server module (loaded by `app.run()`): ours `{}`; the '
                 'reference `{}`.'.format(
                     '`, `'.join(flash['ours']['core_modules']),
                     '`, `'.join(flash['ref']['core_modules'])), '',

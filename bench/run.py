@@ -480,6 +480,7 @@ def import_heap(which, name='', serving_too=False):
 
 _CORE_PROBE = '''
 import sys, microdot
+from microdot import Microdot, Request, Response
 try:
     import microdot.server   # ours loads its server on app.run()
 except ImportError:
@@ -527,7 +528,7 @@ def module_heap(which):
 
 def core_modules(which):
     """Names of the microdot modules that serving a request needs: what
-    `import microdot` loads, and our server module."""
+    the app's imports load, and our server module."""
     path = os.path.join(MPY_DIR, which) + ':.frozen'
     out = subprocess.run(
         [MICROPYTHON, '-c', _CORE_PROBE],
