@@ -95,13 +95,18 @@ if IS_MICROPYTHON:
         # MicroPython's coroutines are plain generator objects.
         return isinstance(obj, _generator_type)
 
-    async def invoke(func, *args, **kwargs):
-        """Call a handler, sync or async. Sync ones run inline: most boards
-        have no threads to spare."""
+    def invoke(func, *args, **kwargs):
+        """Call a handler, sync or async; await what this returns for its
+        result. Sync ones run inline: most boards have no threads to spare.
+        An async handler's own coroutine is returned, so a call costs no
+        extra frame."""
         result = func(*args, **kwargs)
         if isinstance(result, _generator_type):
-            result = await result
-        return result
+            return result
+        return _done(result)
+
+    async def _done(value):
+        return value
 
     class StreamWriter:
         """MicroPython's asyncio streams already have awrite/aclose. This

@@ -73,10 +73,13 @@ class Request:
         if mark >= 0:
             raw_path = url[:mark]
             self.query_string = url[mark + 1:]
-        try:
-            self.path = url_decode(raw_path, False)
-        except ValueError:
-            raise ProtocolError(400, 'Malformed path')
+        if '%' not in raw_path:     # nothing to decode: spare the call
+            self.path = raw_path
+        else:
+            try:
+                self.path = url_decode(raw_path, False)
+            except ValueError:
+                raise ProtocolError(400, 'Malformed path')
         length = headers.get('Content-Length')
         if length is not None:
             self.content_length = parse_content_length(length)
