@@ -1,6 +1,8 @@
 """URL patterns: ``/users/<int:id>`` compiled once, matched per request."""
 import re
 
+from .http import HTTPException
+
 
 class URLPattern:
     """A route's path pattern.
@@ -60,7 +62,13 @@ class URLPattern:
         """The route arguments as a dict if ``path`` matches, else None."""
         if self.regex is None:
             return {} if path == self.url_pattern else None
-        found = self.regex.match(path)
+        try:
+            found = self.regex.match(path)
+        except RuntimeError:
+            # MicroPython's regex engine recurses once per character
+            # matched: a path segment of a few hundred characters exhausts
+            # its stack ("maximum recursion depth exceeded")
+            raise HTTPException(414)
         if found is None:
             return None
         args = {}
