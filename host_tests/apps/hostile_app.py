@@ -12,7 +12,8 @@ import gc
 import os
 import sys
 
-from microdot import Microdot, Request, Response, redirect, send_file
+from microdot import (Microdot, Request, Response, abort, redirect,
+                      send_file)
 
 app = Microdot()
 HERE = __file__.rpartition('/')[0] or '.'
@@ -91,10 +92,18 @@ async def user(request, user_id):
     return {'user': user_id}
 
 
+def number(request, name, default):
+    try:
+        return int(request.args.get(name, default))
+    except ValueError:
+        abort(400)
+
+
 @app.get('/stream')
 async def stream(request):
-    count = int(request.args.get('n', '3'))
-    size = int(request.args.get('size', '6'))
+    # bounded, so that a fuzzed number cannot ask for an endless response
+    size = max(1, min(number(request, 'size', 6), 1000))
+    count = min(number(request, 'n', 3), 20000000 // size, 100000)
 
     def generate():
         try:
