@@ -161,3 +161,4 @@ distclean: clean
 include firmware/firmware.mk
 include bench/bench.mk
 include host_tests/browser.mk
+include tools/reliability.mk

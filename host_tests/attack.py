@@ -256,18 +256,24 @@ class Process:
 
 
 def spawn(runtime, log_path, env=None, mpy_paths=(), script=HOSTILE_APP,
-          options=(), timeout=20):
+          options=(), timeout=20, executable=None):
     """Start ``script`` under ``runtime`` on a free port of 127.0.0.1 and
-    wait until it answers; ``options`` go to the interpreter (such as
-    ``-X heapsize=64K`` for the unix port)."""
+    wait until it listens; ``options`` go to the interpreter (such as
+    ``-X heapsize=64K`` for the unix port). ``executable`` replaces the
+    unix port: a build with the bundle frozen in runs with MICROPYPATH
+    ``.frozen`` alone (runtime 'micropython-frozen')."""
     port = free_port()
     full_env = dict(os.environ, PORT=str(port))
     if runtime == 'cpython':
         argv = [sys.executable] + list(options) + [script]
         full_env['PYTHONPATH'] = os.path.join(ROOT, 'modules')
         full_env['PYTHONUNBUFFERED'] = '1'
+    elif runtime == 'micropython-frozen':
+        argv = [executable] + list(options) + [script]
+        full_env['MICROPYPATH'] = '.frozen'
     elif runtime in ('micropython', 'micropython-mpy'):
-        argv = [tool_path('micropython')] + list(options) + [script]
+        argv = [executable or tool_path('micropython')] + list(options) + \
+            [script]
         paths = [os.path.join(ROOT, 'modules')] \
             if runtime == 'micropython' else list(mpy_paths)
         if not paths:
