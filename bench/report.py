@@ -290,6 +290,21 @@ def render(results):
         for name in sorted(set(ours) | set(ref)):
             out.append('| {} | {} | {} |'.format(
                 name, _fmt(ours.get(name)), _fmt(ref.get(name))))
-    out += ['', 'Run time of the suite: {:.0f} s.'.format(
+    out += ['', '## Reading these figures', '',
+            '- One client with keep-alive is bound by the round trip '
+            '(client, kernel, server in turn), not by the server alone; its '
+            'requests/s ratio is therefore smaller than the ratio of server '
+            'CPU per request, which is the figure to compare when the two '
+            'disagree.',
+            '- Heap figures from .mpy include the bytecode of every module '
+            'loaded: the unix port reads a .mpy into the heap, as a board '
+            'does for a .mpy copied to its filesystem. With the framework '
+            'frozen into the firmware (our `make firmware`), the bytecode '
+            'stays in flash and only the objects of the running app take '
+            'heap. The table of core modules shows how much each takes.',
+            '- The machine is shared: other processes may run during a '
+            'round. Interleaving puts the servers under the same conditions; '
+            'single figures move by several per cent between runs.',
+            '', 'Run time of the suite: {:.0f} s.'.format(
         results.get('seconds', 0)), '']
     return '\n'.join(out)
