@@ -417,3 +417,40 @@ async def test_very_long_path_segments_are_414_not_500():
         assert res.status_code in (200, 414), res.status_code
         if IS_MICROPYTHON:
             assert res.status_code == 414
+
+
+class ClosingBody:
+    """A streamed body that records whether it was closed."""
+
+    def __init__(self):
+        self.closed = False
+
+    def read(self, size):
+        return b'data'
+
+    def close(self):
+        self.closed = True
+
+
+class GoneClient:
+    """A stream whose peer reset the connection before anything was sent."""
+
+    async def awrite(self, data):
+        raise OSError(104, 'ECONNRESET')
+
+
+async def test_streamed_body_is_closed_when_the_head_cannot_be_sent():
+    body = ClosingBody()
+    with raises(OSError):
+        await Response(body).write(GoneClient())
+    assert body.closed
+    body = ClosingBody()
+    with raises(ValueError):   # an injected header: nothing is sent
+        await Response(body, headers={'X': 'a\r\nb'}).write(AsyncBytesIO())
+    assert body.closed
+    body = ClosingBody()
+    res = Response(body)
+    res.is_head = True
+    stream = AsyncBytesIO()
+    await res.write(stream)
+    assert body.closed and stream.getvalue().endswith(b'\r\n\r\n')

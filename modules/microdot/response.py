@@ -137,33 +137,35 @@ class Response:
             headers['Transfer-Encoding'] = 'chunked'
 
     async def write(self, stream):
-        """Send the whole response through ``stream.awrite()``."""
-        self.complete()
-        head = response_head(
-            self.status_code,
-            self.reason or REASONS.get(self.status_code, 'Unknown'),
-            self.headers)
-        body = self.body
-        if self.is_head or not self._allows_body():
-            if self._is_streamed():
-                await self._aclose_body()
-            await stream.awrite(head)
-        elif not self._is_streamed():
-            if len(body) <= _SMALL_BODY:
-                await stream.awrite(head + body)
+        """Send the whole response through ``stream.awrite()``. A streamed
+        body (a file, a generator) is closed whatever happens: also when a
+        header is invalid or the client is gone before the head is sent."""
+        streamed = self._is_streamed()
+        try:
+            self.complete()
+            head = response_head(
+                self.status_code,
+                self.reason or REASONS.get(self.status_code, 'Unknown'),
+                self.headers)
+            body = self.body
+            if self.is_head or not self._allows_body():
+                await stream.awrite(head)
+            elif not streamed:
+                if len(body) <= _SMALL_BODY:
+                    await stream.awrite(head + body)
+                else:
+                    await stream.awrite(head)
+                    await stream.awrite(body)
             else:
                 await stream.awrite(head)
-                await stream.awrite(body)
-        else:
-            await stream.awrite(head)
-            chunked = 'Transfer-Encoding' in self.headers
-            try:
+                chunked = 'Transfer-Encoding' in self.headers
                 async for data in self.body_iter():
                     if data:
                         await stream.awrite(chunk(data) if chunked else data)
                 if chunked:
                     await stream.awrite(LAST_CHUNK)
-            finally:
+        finally:
+            if streamed:
                 await self._aclose_body()
 
     def body_iter(self):
