@@ -17,7 +17,7 @@ from microdot import (Microdot, Request, Response, abort, redirect,
 
 app = Microdot()
 HERE = __file__.rpartition('/')[0] or '.'
-counters = {'streams_closed': 0, 'files_opened': 0}
+counters = {'streams_started': 0, 'streams_closed': 0, 'files_opened': 0}
 
 
 def setting(name, convert=float):
@@ -106,6 +106,7 @@ async def stream(request):
     count = min(number(request, 'n', 3), 20000000 // size, 100000)
 
     def generate():
+        counters['streams_started'] += 1
         try:
             line = b'x' * (size - 1) + b'\n'
             for _ in range(count):
