@@ -454,3 +454,31 @@ async def test_streamed_body_is_closed_when_the_head_cannot_be_sent():
     stream = AsyncBytesIO()
     await res.write(stream)
     assert body.closed and stream.getvalue().endswith(b'\r\n\r\n')
+
+
+class ClosingAsyncBody:
+    """An async iterator that can only be closed with aclose()."""
+
+    def __init__(self):
+        self.closed = False
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        return b'data'
+
+    async def aclose(self):
+        self.closed = True
+
+
+async def test_bodies_a_status_cannot_have_are_closed_too():
+    for status in (204, 304):
+        body = ClosingAsyncBody()
+        stream = AsyncBytesIO()
+        await Response(body, status).write(stream)
+        assert body.closed, status
+        assert stream.getvalue().endswith(b'\r\n\r\n')
+        body = ClosingBody()
+        await Response(body, status).write(AsyncBytesIO())
+        assert body.closed, status

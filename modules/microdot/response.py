@@ -140,6 +140,7 @@ class Response:
         """Send the whole response through ``stream.awrite()``. A streamed
         body (a file, a generator) is closed whatever happens: also when a
         header is invalid or the client is gone before the head is sent."""
+        source = self.body   # complete() drops a body 204/304 cannot have
         streamed = self._is_streamed()
         try:
             self.complete()
@@ -166,24 +167,24 @@ class Response:
                     await stream.awrite(LAST_CHUNK)
         finally:
             if streamed:
-                await self._aclose_body()
+                await self._aclose_body(source)
 
     def body_iter(self):
         """An async iterator over the body as bytes."""
         return _BodyIterator(self.body, self.send_file_buffer_size)
 
-    async def _aclose_body(self):
-        aclose = getattr(self.body, 'aclose', None)
+    async def _aclose_body(self, body):
+        aclose = getattr(body, 'aclose', None)
         if aclose is not None:
             try:
                 await aclose()
             except Exception:
                 pass
         else:
-            self._close_body()
+            self._close_body(body)
 
-    def _close_body(self):
-        close = getattr(self.body, 'close', None)
+    def _close_body(self, body=None):
+        close = getattr(self.body if body is None else body, 'close', None)
         if close is not None:
             try:
                 close()
