@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import sys
 import tempfile
@@ -319,6 +320,7 @@ def main():
         print(server.output()[-3000:])
         return 1
     print('fuzz: passed')
+    shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
