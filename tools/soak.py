@@ -279,6 +279,7 @@ def main():
     args = parser.parse_args()
     if args.executable:
         args.runtime = 'micropython-frozen'
+        args.executable = os.path.abspath(args.executable)
     elif args.runtime == 'micropython-frozen':
         parser.error('micropython-frozen needs --executable')
     if args.heapsize is None:
