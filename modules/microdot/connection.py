@@ -7,7 +7,16 @@ whose deadline has passed, so no per-operation timer is allocated."""
 from .compat import const, ticks_ms, ticks_add
 from .http import ProtocolError, find_head_end
 
-_READ_SIZE = const(1024)
+_READ_SIZE = const(1024)   # the smallest read: heads, lines, small bodies
+_MAX_READ = const(4096)    # the largest, when a caller wants more at once
+
+
+def _read_size(wanted):
+    """Bytes to ask the socket for when ``wanted`` more are needed: a body
+    read in a handler's 2 KiB pieces then costs one read per piece."""
+    if wanted <= _READ_SIZE:
+        return _READ_SIZE
+    return wanted if wanted < _MAX_READ else _MAX_READ
 
 
 class Connection:
@@ -31,11 +40,12 @@ class Connection:
         self.sock = (self, self)  # Microdot's request.sock (reader, writer)
 
     # --- reading ------------------------------------------------------
-    async def _fill(self):
-        """Append whatever the peer sends next; False at end of stream."""
+    async def _fill(self, size=_READ_SIZE):
+        """Append what the peer sends next (up to ``size`` bytes); False at
+        end of stream."""
         if self.io_timeout is not None:
             self.deadline = ticks_add(ticks_ms(), self.io_timeout)
-        data = await self.reader.read(_READ_SIZE)
+        data = await self.reader.read(size)
         if self.io_timeout is not None:
             self.deadline = None
         if not data:
@@ -57,13 +67,13 @@ class Connection:
             while await self._fill():
                 pass
             return self._take(len(self.buffer))
-        if not self.buffer and not await self._fill():
+        if not self.buffer and not await self._fill(_read_size(n)):
             return b''
         return self._take(n)
 
     async def readexactly(self, n):
         while len(self.buffer) < n:
-            if not await self._fill():
+            if not await self._fill(_read_size(n - len(self.buffer))):
                 raise EOFError('Connection closed mid-read')
         return self._take(n)
 

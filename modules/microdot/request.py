@@ -2,7 +2,7 @@
 import json
 
 from .compat import const, decode_utf8
-from .connection import Connection, AsyncBytesIO
+from .connection import Connection, AsyncBytesIO, _read_size
 from .http import (HTTPException, ProtocolError, parse_head,
                    parse_content_length, parse_chunk_size)
 from .structures import NoCaseDict
@@ -314,7 +314,7 @@ class LengthBodyReader(_BodyReader):
             return await self.readexactly(self.remaining)
         if n > self.remaining:
             n = self.remaining
-        if not self.conn.buffer and not await self.conn._fill():
+        if not self.conn.buffer and not await self.conn._fill(_read_size(n)):
             raise EOFError('Body ended early')
         data = self.conn._take(n)
         self.remaining -= len(data)
@@ -401,7 +401,8 @@ class ChunkedBodyReader(_BodyReader):
                 await self._next_chunk()
                 continue
             size = self.in_chunk if wanted < 0 else min(wanted, self.in_chunk)
-            if not self.conn.buffer and not await self.conn._fill():
+            if not self.conn.buffer and \
+                    not await self.conn._fill(_read_size(size)):
                 raise EOFError('Body ended early')
             data = self.conn._take(size)
             self.in_chunk -= len(data)
