@@ -171,10 +171,10 @@ class Microdot(BaseMicrodot):
         if self.embedded_server:
             super().shutdown()
         else:
-            os.kill(_server_pid(), signal.SIGTERM)
+            os.kill(server_pid(), signal.SIGTERM)
 
 
-def _server_pid():
+def server_pid():
     """The process that stops the whole server when sent SIGTERM: the
     parent of a worker that gunicorn forked or that uvicorn's supervisor
     (--workers, --reload) spawned, else this process."""

@@ -20,11 +20,11 @@ import asyncio
 import os
 import signal
 import socket
-import sys
 import threading
 
 from . import *  # noqa: F401,F403  (Response, send_file... for the apps)
 from .app import Microdot as BaseMicrodot
+from .asgi import server_pid
 from .compat import StreamWriter, print_exception
 from .connection import Connection
 from .http import HTTPException, ProtocolError, REASONS, parse_content_length
@@ -160,20 +160,7 @@ class Microdot(BaseMicrodot):
         if self.embedded_server:
             super().shutdown()
         else:
-            os.kill(_server_pid(), signal.SIGTERM)
-
-
-def _server_pid():
-    """The process that stops the whole server when sent SIGTERM: the
-    parent of a worker that gunicorn forked or that uvicorn's supervisor
-    (--workers, --reload) spawned, else this process."""
-    if 'gunicorn.arbiter' in sys.modules:
-        return os.getppid()
-    import multiprocessing
-    target = getattr(multiprocessing.current_process(), '_target', None)
-    if getattr(target, '__module__', '').startswith('uvicorn.'):
-        return os.getppid()
-    return os.getpid()
+            os.kill(server_pid(), signal.SIGTERM)
 
 
 class _ThreadLoop:
