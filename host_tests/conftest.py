@@ -25,112 +25,34 @@ at teardown (SIGTERM, then SIGKILL) and waited for.
 """
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
 
+import processes
+from processes import ServerProcess, find_tool, free_port, is_listening
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = os.path.join(ROOT, 'modules')
 DEPS = os.path.join(ROOT, 'deps')
 RUNTIMES = ('cpython', 'micropython', 'micropython-mpy')
-HOST = '127.0.0.1'
 
 
 def selected_runtimes():
-    wanted = os.environ.get('MDFW_RUNTIMES')
-    if not wanted:
-        return RUNTIMES
-    chosen = tuple(r.strip() for r in wanted.split(',') if r.strip())
-    unknown = set(chosen) - set(RUNTIMES)
-    if unknown:
-        raise pytest.UsageError('MDFW_RUNTIMES: unknown runtime(s) {}'.format(
-            ', '.join(sorted(unknown))))
-    return chosen
+    try:
+        return processes.selected_runtimes(RUNTIMES)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc))
 
 
 def tool_path(name):
     """A tool installed next to the running Python (the venv), else PATH."""
-    candidate = os.path.join(os.path.dirname(sys.executable), name)
-    if os.path.exists(candidate):
-        return candidate
-    for directory in os.environ.get('PATH', '').split(os.pathsep):
-        candidate = os.path.join(directory, name)
-        if os.access(candidate, os.X_OK):
-            return candidate
-    pytest.fail('{} not found: run `make venv`'.format(name))
-
-
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def is_listening(port):
-    """True once something listens on 127.0.0.1:port.
-
-    Reads /proc/net/tcp so that waiting for a server never opens a
-    connection to it (which the server would see, and maybe log, as a
-    client that went away); connects instead where /proc is missing.
-    """
-    wanted = ':{:04X}'.format(port)
     try:
-        with open('/proc/net/tcp') as f:
-            next(f)
-            for line in f:
-                fields = line.split()
-                # local address 0100007F:PPPP (127.0.0.1) or 00000000:PPPP
-                if fields[3] == '0A' and fields[1].endswith(wanted):
-                    return True
-        return False
-    except OSError:
-        pass
-    try:
-        socket.create_connection((HOST, port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
-class Server:
-    """A running app: `url`, `port`, `runtime`, `pid`, `output()`, `stop()`."""
-
-    def __init__(self, runtime, port, process, log_path):
-        self.runtime = runtime
-        self.host = HOST
-        self.port = port
-        self.url = 'http://{}:{}'.format(HOST, port)
-        self.process = process
-        self.pid = process.pid
-        self.log_path = log_path
-
-    def __repr__(self):
-        return '<Server {} on {} pid {}>'.format(self.runtime, self.url,
-                                                 self.pid)
-
-    def output(self):
-        """Everything the process wrote to stdout and stderr so far."""
-        with open(self.log_path, 'rb') as f:
-            return f.read().decode('utf-8', 'replace')
-
-    def running(self):
-        return self.process.poll() is None
-
-    def stop(self):
-        """Stop the process by its pid and wait for it; idempotent."""
-        if self.process.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        return self.process.returncode
+        return find_tool(name)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(params=selected_runtimes())
@@ -179,8 +101,8 @@ def runtime_command(runtime, script, mpy_paths):
 @pytest.fixture
 def start_server(request, tmp_path):
     """Factory: start_server(script, runtime='cpython', env=None, args=(),
-    cwd=None, timeout=20, interpreter_args=(), executable=None) -> Server,
-    once it listens on its port.
+    cwd=None, timeout=20, interpreter_args=(), executable=None)
+    -> ServerProcess, once it listens on its port.
 
     `script` is a path relative to the repository root (or absolute); the
     process runs in the script's directory unless `cwd` is given. `args`
@@ -213,7 +135,7 @@ def start_server(request, tmp_path):
                 argv + list(args), cwd=cwd or os.path.dirname(script),
                 env=full_env, stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT)
-        server = Server(runtime, port, process, log_path)
+        server = ServerProcess(runtime, port, process, log_path)
         servers.append(server)
         deadline = time.monotonic() + timeout
         while not is_listening(port):
