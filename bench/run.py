@@ -36,9 +36,11 @@ import time
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
+sys.path.insert(1, os.path.join(ROOT, 'host_tests'))
 
 import loadgen  # noqa: E402
 import report  # noqa: E402
+from processes import free_port, is_listening  # noqa: E402
 
 BUILD = os.path.join(ROOT, 'build', 'bench')
 APPS = os.path.join(BENCH, 'apps')
@@ -168,23 +170,6 @@ def machine_info():
 
 
 # -- servers ----------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def is_listening(port):
-    wanted = ':{:04X}'.format(port)
-    with open('/proc/net/tcp') as f:
-        next(f)
-        for line in f:
-            fields = line.split()
-            if fields[3] == '0A' and fields[1].endswith(wanted):
-                return True
-    return False
-
 
 def _children(pid):
     found = []
