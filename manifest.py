@@ -20,7 +20,7 @@
 import os
 
 # Modules that need CPython (an ASGI/WSGI server, Jinja2): never frozen.
-CPYTHON_ONLY = ("asgi.py", "wsgi.py", "jinja.py")
+CPYTHON_ONLY = ("asgi.py", "wsgi.py", "jinja.py", "cpython.py")
 
 
 def _bundle_files(top, package_name, skip=()):

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 
 # never frozen (see manifest.py)
-CPYTHON_ONLY = ('asgi.mpy', 'wsgi.mpy', 'jinja.mpy')
+CPYTHON_ONLY = ('asgi.mpy', 'wsgi.mpy', 'jinja.mpy', 'cpython.mpy')
 _REPORT_LINE = re.compile(r'^\s*(\d+)\s+(microdot/\S+\.mpy)\s*$')
 _BUILD = ('build it with `make firmware BOARD=unix '
           'MPY_DIR=/path/to/micropython`')

@@ -30,7 +30,7 @@ from virtual_board import VirtualBoard  # noqa: E402
 BUILD = os.path.join(ROOT, 'firmware', 'build_firmware.py')
 FLASH = os.path.join(ROOT, 'firmware', 'flash_firmware.py')
 WORKFLOW = os.path.join(ROOT, '.github', 'workflows', 'firmware.yml')
-CPYTHON_ONLY = {'asgi.py', 'wsgi.py', 'jinja.py'}
+CPYTHON_ONLY = {'asgi.py', 'wsgi.py', 'jinja.py', 'cpython.py'}
 
 
 def free_port():

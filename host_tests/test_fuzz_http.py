@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from microdot import Microdot, Request
 from microdot.connection import AsyncBytesIO
+from microdot.body import parse_chunk_size
 from microdot.http import (HTTPException, ProtocolError, find_head_end,
-                           parse_chunk_size, parse_content_length,
+                           parse_content_length,
                            parse_head)
 from microdot.structures import MultiDict, NoCaseDict
 from microdot.urls import (encode_query, parse_cookies, parse_query,

@@ -19,7 +19,7 @@ from manifest_eval import Manifest, ManifestError  # noqa: E402
 
 # Stated here on purpose, not read from manifest.py: the modules that must
 # never be frozen (they need CPython).
-CPYTHON_ONLY = {'asgi.py', 'wsgi.py', 'jinja.py'}
+CPYTHON_ONLY = {'asgi.py', 'wsgi.py', 'jinja.py', 'cpython.py'}
 BOARD_MANIFESTS = {
     'RPI_PICO': '$(PORT_DIR)/boards/manifest.py',
     'RPI_PICO_W': '$(PORT_DIR)/boards/RPI_PICO_W/manifest.py',

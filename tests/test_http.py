@@ -1,9 +1,10 @@
 """The I/O-free HTTP parser and serialiser, fed bytes directly."""
 from support import raises
 
+from microdot.body import parse_chunk_size
 from microdot.http import (ProtocolError, HTTPException, find_head_end,
                            parse_head, parse_request_line,
-                           parse_content_length, parse_chunk_size,
+                           parse_content_length,
                            response_head, chunk)
 from microdot.structures import NoCaseDict
 

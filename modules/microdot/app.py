@@ -1,6 +1,6 @@
 """The application: routes, hooks, error handlers, and request dispatch."""
 from .compat import invoke, is_disconnect, print_exception
-from .http import HTTPException, REASONS
+from .http import HTTPException, reason_phrase
 from .response import Response
 from .routing import URLPattern
 
@@ -165,7 +165,7 @@ class Microdot:
         handler = self._error_handler_for(req, status_code)
         if handler is not None:
             return make_response(await invoke(handler, req))
-        return Response(reason or REASONS.get(status_code, 'Error'),
+        return Response(reason or reason_phrase(status_code, 'Error'),
                         status_code)
 
     async def _exception_response(self, req, exc):
@@ -240,7 +240,7 @@ class Microdot:
             return Response(exc.reason, exc.status_code)
         except Exception as exc:
             print_exception(exc)
-            return Response(REASONS[500], 500)
+            return Response(reason_phrase(500), 500)
 
     async def _after_error(self, req, res):
         for hook in self.get_request_handlers(

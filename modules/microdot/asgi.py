@@ -21,7 +21,8 @@ import sys
 from . import *  # noqa: F401,F403  (Response, send_file... for the apps)
 from .app import Microdot as BaseMicrodot
 from .compat import invoke, print_exception
-from .http import HTTPException, ProtocolError, REASONS, parse_content_length
+from .http import (HTTPException, ProtocolError, reason_phrase,
+                   parse_content_length)
 from .request import Request, _BodyReader
 from .response import Response
 from .structures import NoCaseDict
@@ -234,7 +235,7 @@ async def _send_response(res, send, prefix, source, head_only):
         print_exception(exc)
         if res._is_streamed():
             await _aclose(res.body)
-        res = Response(REASONS[500], 500)
+        res = Response(reason_phrase(500), 500)
         res.complete()
         headers = _response_headers(res)
     await send({'type': prefix + 'start', 'status': res.status_code,

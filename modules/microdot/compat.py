@@ -50,7 +50,11 @@ def is_disconnect(exc):
     return False
 
 
-if IS_MICROPYTHON:
+if not IS_MICROPYTHON:
+    from .cpython import (  # noqa: F401
+        print_exception, decode_utf8, ticks_ms, ticks_add, ticks_diff,
+        iscoroutine, invoke, StreamWriter)
+else:
     import time
 
     def print_exception(exc):
@@ -120,69 +124,3 @@ if IS_MICROPYTHON:
             except (AttributeError, OSError):  # TLS, or a stack without it
                 pass
             return stream
-
-else:
-    import functools
-    import inspect
-    import time
-    import traceback
-
-    def print_exception(exc):
-        traceback.print_exception(type(exc), exc, exc.__traceback__)
-
-    def decode_utf8(data):
-        """``data`` (bytes) as a str; UnicodeError unless valid UTF-8."""
-        return data.decode()
-
-    def ticks_ms():
-        return int(time.monotonic() * 1000)
-
-    def ticks_add(ticks, delta):
-        return ticks + delta
-
-    def ticks_diff(end, start):
-        return end - start
-
-    # not asyncio.iscoroutine: before 3.12 it calls generators coroutines
-    iscoroutine = inspect.iscoroutine
-
-    async def invoke(func, *args, **kwargs):
-        """Call a handler: async ones on the loop, sync ones in the default
-        thread pool so that they may block."""
-        if asyncio.iscoroutinefunction(func):
-            return await func(*args, **kwargs)
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            None, functools.partial(func, *args, **kwargs))
-        if inspect.iscoroutine(result):
-            result = await result
-        return result
-
-    class StreamWriter:
-        """Gives CPython's StreamWriter the awrite/aclose pair that
-        MicroPython's streams have, so the rest of the code uses one API."""
-        __slots__ = ('writer',)
-
-        def __init__(self, writer):
-            self.writer = writer
-
-        async def awrite(self, data):
-            self.writer.write(data)
-            await self.writer.drain()
-
-        async def aclose(self):
-            # close() sends what is still buffered first, and waits for as
-            # long as the peer takes to read it; when the server cancels
-            # that wait (the peer stopped reading), drop the buffer and the
-            # socket, or both would stay open for as long as the peer likes
-            self.writer.close()
-            try:
-                await self.writer.wait_closed()
-            except CancelledError:
-                self.writer.transport.abort()
-                raise
-            except Exception:
-                pass
-
-        def get_extra_info(self, name, default=None):
-            return self.writer.get_extra_info(name, default)

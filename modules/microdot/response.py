@@ -2,7 +2,7 @@
 import json
 
 from .compat import const
-from .http import (HTTPException, REASONS, response_head, chunk, LAST_CHUNK)
+from .http import HTTPException, reason_phrase, response_head
 from .structures import NoCaseDict
 
 _SMALL_BODY = const(1024)  # written in one go with the head below this
@@ -66,34 +66,16 @@ class Response:
                    max_age=None, secure=False, http_only=False,
                    partitioned=False):
         """Add a Set-Cookie header. ``expires`` is a str or a datetime."""
-        value = str(value)
-        for text in (cookie, value, path or '', domain or ''):
-            if '\r' in text or '\n' in text or ';' in text:
-                raise ValueError('Invalid character in cookie')
-        parts = [cookie + '=' + value]
-        if path:
-            parts.append('Path=' + path)
-        if domain:
-            parts.append('Domain=' + domain)
-        if expires:
-            if not isinstance(expires, str):
-                expires = expires.strftime('%a, %d %b %Y %H:%M:%S GMT')
-            parts.append('Expires=' + expires)
-        if max_age is not None:
-            parts.append('Max-Age=' + str(int(max_age)))
-        if secure:
-            parts.append('Secure')
-        if http_only:
-            parts.append('HttpOnly')
-        if partitioned:
-            parts.append('Partitioned')
+        from .cookies import set_cookie_value
+        field = set_cookie_value(cookie, value, path, domain, expires,
+                                 max_age, secure, http_only, partitioned)
         cookies = self.headers.get('Set-Cookie')
         if cookies is None:
-            self.headers['Set-Cookie'] = ['; '.join(parts)]
+            self.headers['Set-Cookie'] = [field]
         elif isinstance(cookies, list):
-            cookies.append('; '.join(parts))
+            cookies.append(field)
         else:
-            self.headers['Set-Cookie'] = [cookies, '; '.join(parts)]
+            self.headers['Set-Cookie'] = [cookies, field]
 
     def delete_cookie(self, cookie, **kwargs):
         """Ask the client to forget a cookie."""
@@ -115,7 +97,8 @@ class Response:
         headers = self.headers
         if not self._allows_body():
             if self._is_streamed():
-                self._close_body()
+                from .streaming import close_body
+                close_body(self.body)
             self.body = b''
             return
         # NoCaseDict._put spares lowering the names (the headers may have
@@ -146,7 +129,7 @@ class Response:
             self.complete()
             head = response_head(
                 self.status_code,
-                self.reason or REASONS.get(self.status_code, 'Unknown'),
+                self.reason or reason_phrase(self.status_code, 'Unknown'),
                 self.headers)
             body = self.body
             if self.is_head or not self._allows_body():
@@ -159,37 +142,17 @@ class Response:
                     await stream.awrite(body)
             else:
                 await stream.awrite(head)
-                chunked = 'Transfer-Encoding' in self.headers
-                async for data in self.body_iter():
-                    if data:
-                        await stream.awrite(chunk(data) if chunked else data)
-                if chunked:
-                    await stream.awrite(LAST_CHUNK)
+                from .streaming import write_body
+                await write_body(self, stream)
         finally:
             if streamed:
-                await self._aclose_body(source)
+                from .streaming import aclose_body
+                await aclose_body(source)
 
     def body_iter(self):
         """An async iterator over the body as bytes."""
-        return _BodyIterator(self.body, self.send_file_buffer_size)
-
-    async def _aclose_body(self, body):
-        aclose = getattr(body, 'aclose', None)
-        if aclose is not None:
-            try:
-                await aclose()
-            except Exception:
-                pass
-        else:
-            self._close_body(body)
-
-    def _close_body(self, body=None):
-        close = getattr(self.body if body is None else body, 'close', None)
-        if close is not None:
-            try:
-                close()
-            except Exception:
-                pass
+        from .streaming import body_iter
+        return body_iter(self)
 
     # --- helpers that build responses -------------------------------
     @classmethod
@@ -208,28 +171,9 @@ class Response:
         ``compressed`` (True for gzip, or an encoding name) marks a file
         stored pre-compressed, whose name is ``filename + file_extension``.
         A file that does not exist gives a 404."""
-        if content_type is None:
-            extension = filename.rpartition('.')[2].lower()
-            content_type = cls.types_map.get(extension,
-                                             'application/octet-stream')
-        headers = {'Content-Type': content_type}
-        if max_age is None:
-            max_age = cls.default_send_file_max_age
-        if max_age is not None:
-            headers['Cache-Control'] = 'max-age=' + str(max_age)
-        if compressed:
-            headers['Content-Encoding'] = \
-                compressed if isinstance(compressed, str) else 'gzip'
-        if stream is None:
-            path = filename + file_extension
-            try:
-                stream = open(path, 'rb')
-            except OSError:
-                raise HTTPException(404)
-            size = _file_size(stream, path)
-            if size is not None:
-                headers['Content-Length'] = str(size)
-        return cls(body=stream, status_code=status_code, headers=headers)
+        from .streaming import send_file
+        return send_file(cls, filename, status_code, content_type, stream,
+                         max_age, compressed, file_extension)
 
 
 _CHARSET = {}
@@ -245,54 +189,6 @@ def _with_charset(content_type):
         if len(_CHARSET) < 8:
             _CHARSET[content_type] = full
     return full
-
-
-def _file_size(stream, path):
-    try:
-        import os
-        return os.stat(path)[6]
-    except (OSError, ImportError, IndexError):
-        return None
-
-
-class _BodyIterator:
-    """Turns any supported body into an async iterator of bytes."""
-
-    def __init__(self, body, buffer_size):
-        self.buffer_size = buffer_size
-        self.source = None
-        self.reader = None
-        if isinstance(body, (bytes, bytearray)):
-            self.source = iter((body,))
-        elif hasattr(body, 'read'):
-            self.reader = body
-        elif hasattr(body, '__anext__'):
-            self.source = body
-        elif hasattr(body, '__aiter__'):
-            self.source = body.__aiter__()
-        else:
-            self.source = iter(body)
-
-    def __aiter__(self):
-        return self
-
-    async def __anext__(self):
-        if self.reader is not None:
-            data = self.reader.read(self.buffer_size)
-            if hasattr(data, 'send'):   # an async read() of a stream
-                data = await data
-            if not data:
-                raise StopAsyncIteration
-        elif hasattr(self.source, '__anext__'):
-            data = await self.source.__anext__()
-        else:
-            try:
-                data = next(self.source)
-            except StopIteration:
-                raise StopAsyncIteration
-        if isinstance(data, str):
-            data = data.encode()
-        return data
 
 
 Response.already_handled = Response()

@@ -9,7 +9,7 @@ import asyncio
 from .compat import (CancelledError, StreamWriter, IS_MICROPYTHON,
                      is_disconnect, print_exception, ticks_ms, ticks_diff)
 from .connection import Connection
-from .http import HTTPException, REASONS
+from .http import HTTPException, reason_phrase
 from .request import Request
 from .response import Response
 
@@ -163,10 +163,10 @@ async def serve_request(app, conn, scheme):
 
 async def _send_error(conn, status_code, reason=None):
     """Answer a request that could not be parsed, then let it close."""
-    body = (reason or REASONS.get(status_code, 'Error')).encode()
+    body = (reason or reason_phrase(status_code, 'Error')).encode()
     head = 'HTTP/1.1 {} {}\r\nContent-Type: text/plain; charset=UTF-8\r\n' \
         'Content-Length: {}\r\nConnection: close\r\n\r\n'.format(
-            status_code, REASONS.get(status_code, 'Error'), len(body))
+            status_code, reason_phrase(status_code, 'Error'), len(body))
     try:
         await conn.awrite(head.encode() + body)
     except Exception:

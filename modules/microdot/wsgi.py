@@ -27,7 +27,8 @@ from .app import Microdot as BaseMicrodot
 from .asgi import server_pid
 from .compat import StreamWriter, print_exception
 from .connection import Connection
-from .http import HTTPException, ProtocolError, REASONS, parse_content_length
+from .http import (HTTPException, ProtocolError, reason_phrase,
+                   parse_content_length)
 from .request import Request, _BodyReader
 from .response import Response
 from .structures import NoCaseDict
@@ -73,7 +74,7 @@ class Microdot(BaseMicrodot):
             req = self._make_request(environ)
         except EOFError:          # the client left while sending its body
             req = None
-            res = Response(REASONS[400], 400)
+            res = Response(reason_phrase(400), 400)
         except HTTPException as exc:
             req = None
             res = Response(exc.reason, exc.status_code)
@@ -221,12 +222,12 @@ def _respond(res, environ, start_response, loop, head_only):
     except ValueError as exc:   # a header that would break the response
         print_exception(exc)
         _close_body(res.body, loop)
-        res = Response(REASONS[500], 500)
+        res = Response(reason_phrase(500), 500)
         res.complete()
         headers = _response_headers(res)
     start_response('{} {}'.format(
         res.status_code,
-        res.reason or REASONS.get(res.status_code, 'Unknown')), headers)
+        res.reason or reason_phrase(res.status_code, 'Unknown')), headers)
     body = res.body
     if not res._is_streamed():
         return [] if head_only or not body else [bytes(body)]
