@@ -7,14 +7,28 @@ firmware/dist/unix-<version>, with a size report (.size.txt) listing every
 frozen .mpy. ``unix_firmware(mpy_paths)`` returns that executable when it
 holds the current modules/ (each module's mpy-cross output has the size
 the report gives), and skips the test, saying why, otherwise.
+
+That build is 64-bit: objects are twice the size they are on a board (in
+a 64 KiB heap the upload app of test_uploads.py has about 19 KB free at
+idle there, and about 40 KB on a 32-bit build).
+``board_firmware(mpy_paths)`` is the faithful stand-in: the 32-bit build of
+tools/unix32.py (the one `make soak-frozen` runs), brought up to date once
+per session in build/unix32-frozen when MPY_DIR names a MicroPython
+checkout and the C compiler makes 32-bit programs. Without one it falls
+back to ``unix_firmware()``, and skips, saying why, when neither is there.
 """
+import filecmp
 import glob
 import os
 import re
+import sys
 
 import pytest
 
 from conftest import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, 'tools'))
+import unix32  # noqa: E402
 
 # never frozen (see manifest.py)
 CPYTHON_ONLY = ('asgi.mpy', 'wsgi.mpy', 'jinja.mpy', 'cpython.mpy')
@@ -69,11 +83,89 @@ def unix_firmware(mpy_paths):
     return binary
 
 
-def start_frozen(start_server, mpy_paths, script, heap='64K', env=None):
-    """Serve ``script`` with the frozen firmware and nothing but its frozen
-    modules on the path, in a heap of ``heap``."""
+def unix32_stale_modules(frozen_dir, mpy_paths):
+    """Our modules whose fresh mpy-cross output (``mpy_paths``: the
+    compiled modules/ and deps/) differs from the .mpy a build froze into
+    ``frozen_dir`` (or is missing from it). mpy-cross output does not depend
+    on the word size, so the files must be the same bytes."""
+    stale = []
+    for tree in mpy_paths:
+        for folder, _, names in os.walk(tree):
+            for name in names:
+                if not name.endswith('.mpy') or name in CPYTHON_ONLY:
+                    continue
+                path = os.path.join(folder, name)
+                rel = os.path.relpath(path, tree)
+                frozen = os.path.join(frozen_dir, rel)
+                if not os.path.exists(frozen) or \
+                        not filecmp.cmp(path, frozen, shallow=False):
+                    stale.append(rel[:-4].replace(os.sep, '.'))
+    return sorted(stale)
+
+
+_unix32 = {}   # this session's answer: (path or None, why not)
+
+
+def unix32_firmware(mpy_paths):
+    """``(path, None)`` of the 32-bit unix build with the bundle frozen in,
+    or ``(None, why there is none)``. With MPY_DIR set it is built or
+    brought up to date (tools/unix32.py) once per session; without it, a
+    build left in build/unix32-frozen is used if it holds the current
+    modules."""
+    if 'answer' not in _unix32:
+        _unix32['answer'] = _find_unix32(mpy_paths)
+    return _unix32['answer']
+
+
+def _find_unix32(mpy_paths):
+    build_dir = unix32.DEFAULT_BUILD
+    binary = os.path.join(build_dir, 'micropython')
+    mpy_dir = os.environ.get('MPY_DIR')
+    if mpy_dir:
+        log = build_dir + '.log'
+        try:
+            with open(log, 'w') as output:
+                unix32.build(mpy_dir, build_dir, output=output)
+        except unix32.BuildError as exc:
+            why = 'the 32-bit unix firmware did not build: {}'.format(exc)
+            if os.path.getsize(log):
+                why += ' (its output: {})'.format(os.path.relpath(log, ROOT))
+            return None, why
+    if not os.access(binary, os.X_OK):
+        return None, 'no 32-bit unix firmware: set MPY_DIR=/path/to/' \
+            'micropython to build one (tools/unix32.py; needs gcc-multilib)'
+    stale = unix32_stale_modules(os.path.join(build_dir, 'frozen_mpy'),
+                                 mpy_paths)
+    if stale:
+        return None, '{} holds older versions of {}: set MPY_DIR=/path/to/' \
+            'micropython to rebuild it'.format(os.path.relpath(binary, ROOT),
+                                               ', '.join(stale))
+    return binary, None
+
+
+def board_firmware(mpy_paths):
+    """The executable that stands in best for a board: the 32-bit build,
+    else the 64-bit one of firmware/dist (printing why); skips, with both
+    reasons, when there is neither."""
+    binary, why = unix32_firmware(mpy_paths)
+    if binary:
+        return binary
+    try:
+        fallback = unix_firmware(mpy_paths)
+    except pytest.skip.Exception as exc:
+        pytest.skip('{}; and {}'.format(why, exc.msg))
+    print('running on the 64-bit {}, not on a 32-bit build: {}'.format(
+        os.path.basename(fallback), why))
+    return fallback
+
+
+def start_frozen(start_server, mpy_paths, script, heap='64K', env=None,
+                 executable=None):
+    """Serve ``script`` with a frozen firmware (``executable``, default
+    ``unix_firmware()``) and nothing but its frozen modules on the path, in
+    a heap of ``heap``."""
     settings = {'MICROPYPATH': '.frozen'}
     settings.update(env or {})
     return start_server(script, 'micropython', env=settings,
                         interpreter_args=('-X', 'heapsize=' + heap),
-                        executable=unix_firmware(mpy_paths))
+                        executable=executable or unix_firmware(mpy_paths))

@@ -14,7 +14,9 @@ tests start it with that much plus FREE_HEAP (checked again through /mem).
 
 The unix port with the bundle frozen in (host_tests/frozen_firmware.py)
 keeps bytecode out of the heap as a board does: there the app runs with
-``-X heapsize=64K`` itself, and takes 1 MiB uploads.
+``-X heapsize=64K`` itself, and takes 1 MiB uploads. It runs on the 32-bit
+build of tools/unix32.py, as a board is 32-bit, when one can be built
+(MPY_DIR), else on the 64-bit one of firmware/dist.
 """
 import hashlib
 import os
@@ -24,7 +26,7 @@ import time
 import httpx
 import pytest
 
-from frozen_firmware import start_frozen
+from frozen_firmware import board_firmware, start_frozen
 
 APP = 'host_tests/apps/upload_app.py'
 FREE_HEAP = 56 * 1024
@@ -311,7 +313,8 @@ def test_one_mib_upload_on_the_frozen_firmware_in_a_64k_heap(
     # MAX_BODY_LENGTH: the core reads up to that much of a chunked body
     # into memory before the handler runs; a 64 KiB device keeps it small
     server = start_frozen(start_server, mpy_path, APP, heap='64K', env={
-        'UPLOAD_DIR': str(upload_dir), 'MAX_BODY_LENGTH': '1024'})
+        'UPLOAD_DIR': str(upload_dir), 'MAX_BODY_LENGTH': '1024'},
+        executable=board_firmware(mpy_path))
     assert httpx.get(server.url + '/mem').json()['total'] <= 64 * 1024
     data = os.urandom(MIB)
     if route == 'chunked':
@@ -329,7 +332,7 @@ def test_one_mib_upload_on_the_frozen_firmware_in_a_64k_heap(
             server.url + '/' + route, files={'f': ('big.bin', data)},
             timeout=120)
     res = dump_output_on_failure(server, call)
-    assert res.status_code == 200, res.text
+    assert res.status_code == 200, res.text + '\n' + server.output()
     assert res.json()['files'] == {'f': MIB}
     assert os.listdir(upload_dir) == ['big.bin']
     assert file_digest(upload_dir / 'big.bin') == digest(data)
@@ -339,7 +342,8 @@ def test_one_mib_upload_on_the_frozen_firmware_in_a_64k_heap(
 def test_client_leaving_mid_upload_on_the_frozen_firmware_in_a_64k_heap(
         start_server, mpy_path, upload_dir):
     server = start_frozen(start_server, mpy_path, APP, heap='64K', env={
-        'UPLOAD_DIR': str(upload_dir), 'MAX_BODY_LENGTH': '1024'})
+        'UPLOAD_DIR': str(upload_dir), 'MAX_BODY_LENGTH': '1024'},
+        executable=board_firmware(mpy_path))
     upload_then_vanish(server, '/save', upload_dir)
     assert finished(server)
     assert os.listdir(upload_dir) == []

@@ -12,7 +12,10 @@
 #               also to a 32-bit unix build with the bundle frozen in (as on
 #               a board) with -X heapsize=$(SOAK_FROZEN_HEAPSIZE)
 #               (`make soak-frozen` runs that one alone; needs a -m32
-#               toolchain, Debian: apt-get install gcc-multilib).
+#               toolchain, Debian: apt-get install gcc-multilib). That
+#               build (tools/unix32.py, shared with the 64 KiB host tests)
+#               goes to build/unix32-frozen; a later run rebuilds only what
+#               changed.
 
 FUZZ_EXAMPLES ?= 20000
 FUZZ_CASES ?= 20000
@@ -21,7 +24,7 @@ FUZZ_SEED ?= 1
 SOAK_REQUESTS ?= 100000
 SOAK_HEAPSIZE ?= 160K
 SOAK_FROZEN_HEAPSIZE ?= 64K
-SOAK_BUILD := build/soak-unix32
+SOAK_BUILD := build/unix32-frozen
 
 .PHONY: fuzz soak soak-frozen
 
@@ -49,20 +52,11 @@ soak: $(VENV_STAMP)
 	        '-X heapsize=$(SOAK_FROZEN_HEAPSIZE)'; \
 	fi
 
-# The port's own make must not see our make's variables (MAKEFLAGS).
 soak-frozen: $(VENV_STAMP)
 	@test -n '$(MPY_DIR)' || { echo 'make soak-frozen: set' \
 	    'MPY_DIR=/path/to/micropython (a checkout with lib/micropython-lib)'; \
 	    exit 2; }
-	@echo 'int main(void) { return 0; }' | $(CC) -m32 -x c - -o /dev/null \
-	    2>/dev/null || { echo 'make soak-frozen: $(CC) cannot build' \
-	    '32-bit programs (Debian: apt-get install gcc-multilib)'; exit 2; }
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(MAKE) -C '$(MPY_DIR)/mpy-cross'
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL $(MAKE) -C '$(MPY_DIR)/ports/unix' \
-	    BUILD='$(CURDIR)/$(SOAK_BUILD)' CFLAGS_EXTRA=-m32 LDFLAGS_EXTRA=-m32 \
-	    MICROPY_PY_FFI=0 MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 \
-	    MICROPY_SSL_MBEDTLS=0 \
-	    FROZEN_MANIFEST='$(CURDIR)/firmware/unix_manifest.py'
+	$(VPY) tools/unix32.py --mpy-dir '$(MPY_DIR)' --build $(SOAK_BUILD)
 	$(VPY) tools/soak.py --executable $(SOAK_BUILD)/micropython \
 	    --requests $(SOAK_REQUESTS) --heapsize $(SOAK_FROZEN_HEAPSIZE) \
 	    --json build/soak-frozen-32bit.json
