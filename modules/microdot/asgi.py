@@ -23,7 +23,8 @@ from .app import Microdot as BaseMicrodot
 from .compat import invoke, print_exception
 from .http import (HTTPException, ProtocolError, reason_phrase,
                    parse_content_length)
-from .request import Request, _BodyReader
+from .body import _BodyReader
+from .request import Request
 from .response import Response
 from .structures import NoCaseDict
 from .urls import url_encode

@@ -72,8 +72,11 @@ else:
         """``data`` (bytes) as a str; UnicodeError unless it is valid
         UTF-8 (RFC 3629), as CPython's strict decoder decides."""
         text = data.decode()
-        if len(text) == len(data):
-            return text     # plain ASCII
+        if len(text) != len(data):      # not plain ASCII
+            _check_utf8(data)
+        return text
+
+    def _check_utf8(data):
         for byte in _NOT_UTF8:
             if data.find(byte) >= 0:
                 raise UnicodeError('invalid UTF-8')
@@ -84,7 +87,6 @@ else:
                 if not low <= data[index + 1] <= high:
                     raise UnicodeError('invalid UTF-8')
                 index = data.find(lead, index + 2)
-        return text
 
     ticks_ms = time.ticks_ms
     ticks_add = time.ticks_add

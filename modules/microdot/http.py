@@ -14,9 +14,8 @@ Rules enforced on requests (RFC 9112):
 """
 from .compat import decode_utf8
 
-_TOKEN_CHARS = set(
-    b"!#$%&'*+-.^_`|~0123456789"
-    b'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')
+_TOKEN = "!#$%&'*+-.^_`|~0123456789" \
+    'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
 
 # Reason phrases, a line each: one str costs less memory than a dict.
 _REASONS = """
@@ -84,11 +83,11 @@ class ProtocolError(HTTPException):
     """The client broke the protocol: answer, then close the connection."""
 
 
-def _is_token(data):
-    if not data:
+def _is_token(text):
+    if not text:
         return False
-    for byte in data:
-        if byte not in _TOKEN_CHARS:
+    for char in text:
+        if char not in _TOKEN:
             return False
     return True
 
@@ -104,62 +103,15 @@ def find_head_end(buffer, start=0):
     return end
 
 
-# The usual methods and versions as the str they parse to, so that the
-# common request line costs no token scan and no decoding.
-_METHODS = {b'GET': 'GET', b'POST': 'POST', b'HEAD': 'HEAD', b'PUT': 'PUT',
-            b'DELETE': 'DELETE', b'PATCH': 'PATCH', b'OPTIONS': 'OPTIONS'}
-_VERSIONS = {b'HTTP/1.1': '1.1', b'HTTP/1.0': '1.0'}
+# The usual methods, and the versions as the str they parse to.
+_METHODS = ('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS')
+_VERSIONS = {'HTTP/1.1': '1.1', 'HTTP/1.0': '1.0'}
+_DIGITS = '0123456789'
 
 
-def parse_request_line(line, max_length):
-    """Split ``b'GET /x HTTP/1.1'`` into ``('GET', '/x', '1.1')``."""
-    if len(line) > max_length:
-        raise ProtocolError(414)
-    parts = line.split(b' ')
-    if len(parts) != 3:
-        raise ProtocolError(400, 'Malformed request line')
-    method, target, version = parts
-    known = _METHODS.get(method)
-    if known is None and not _is_token(method):
-        raise ProtocolError(400, 'Malformed method')
-    if version not in _VERSIONS:
-        if not version.startswith(b'HTTP/') or len(version) != 8 or \
-                version[6] != 46 or not (48 <= version[5] <= 57) or \
-                not (48 <= version[7] <= 57):
-            raise ProtocolError(400, 'Malformed HTTP version')
-        raise ProtocolError(505)
-    if not target or b'\x00' in target or b'\r' in target or \
-            b'\t' in target:
-        raise ProtocolError(400, 'Malformed target')
-    first = target[0]
-    if first != 47:  # '/'
-        if target == b'*':
-            pass
-        elif target.startswith(b'http://') or target.startswith(b'https://'):
-            # absolute form: keep path and query only
-            slash = target.find(b'/', target.find(b'//') + 2)
-            target = target[slash:] if slash >= 0 else b'/'
-        else:
-            raise ProtocolError(400, 'Malformed target')
-    try:
-        target = decode_utf8(target)
-    except ValueError:
-        raise ProtocolError(400, 'Target is not valid UTF-8')
-    return known or method.decode(), target, _VERSIONS[version]
-
-
-# The last few short request lines parsed (a device serves a handful of
-# URLs): parsing is a pure function of the line, so its result is reused.
-_LINES = {}
-
-
-def parse_head(data, end, max_line, max_headers, headers):
-    """Parse the request head in ``data[:end]`` (CRLFs, no final blank line).
-
-    Header fields are stored in ``headers`` (a NoCaseDict) under their
-    given names; repeated fields are joined with commas as RFC 9110 allows,
-    except the ones that must not repeat. Returns (method, target, version).
-    """
+def decode_head(data, end, max_line):
+    """The request head ``data[:end]`` as a str, after the checks that need
+    its bytes: the request line's length (414) and line end, and UTF-8."""
     line_end = data.find(b'\r\n', 0, end)
     if line_end < 0:
         line_end = end
@@ -167,17 +119,116 @@ def parse_head(data, end, max_line, max_headers, headers):
         raise ProtocolError(400, 'Bare LF in request line')
     if line_end > max_line:
         raise ProtocolError(414)
-    line = data[:line_end]
-    parsed = _LINES.get(line)
+    try:
+        return decode_utf8(data if end == len(data) else data[:end])
+    except ValueError:
+        raise ProtocolError(400, 'Request head is not valid UTF-8')
+
+
+def parse_request_line(line, max_length):
+    """Split ``'GET /x HTTP/1.1'`` (str or bytes) into
+    ``('GET', '/x', '1.1')``."""
+    if len(line) > max_length:
+        raise ProtocolError(414)
+    if not isinstance(line, str):
+        try:
+            line = decode_utf8(line)
+        except ValueError:
+            raise ProtocolError(400, 'Request line is not valid UTF-8')
+    parts = line.split(' ')
+    if len(parts) != 3:
+        raise ProtocolError(400, 'Malformed request line')
+    method, target, version = parts
+    if method not in _METHODS and not _is_token(method):
+        raise ProtocolError(400, 'Malformed method')
+    known = _VERSIONS.get(version)
+    if known is None:
+        if len(version) != 8 or not version.startswith('HTTP/') or \
+                version[6] != '.' or version[5] not in _DIGITS or \
+                version[7] not in _DIGITS:
+            raise ProtocolError(400, 'Malformed HTTP version')
+        raise ProtocolError(505)
+    if not target or '\x00' in target or '\r' in target or '\t' in target:
+        raise ProtocolError(400, 'Malformed target')
+    if target[0] != '/':
+        if target == '*':
+            pass
+        elif target.startswith('http://') or target.startswith('https://'):
+            # absolute form: keep path and query only
+            slash = target.find('/', target.find('//') + 2)
+            target = target[slash:] if slash >= 0 else '/'
+        else:
+            raise ProtocolError(400, 'Malformed target')
+    return method, target, known
+
+
+# Request lines parsed so far with their result, and header names seen so
+# far with their lowercase (by length), both bounded: a device serves a
+# handful of URLs to a handful of clients, and a known line or name is
+# recognised with startswith(), which allocates nothing.
+_LINES = []
+_NAMES = {}
+_names_count = 0
+
+
+def _new_request_line(line, max_line):
+    parsed = parse_request_line(line, max_line)
+    if len(_LINES) < 8 and len(line) <= 64:
+        _LINES.append((line, parsed))
+    return parsed
+
+
+def _new_field_name(name):
+    """(name, lowercase name) for a field name not seen before."""
+    global _names_count
+    if not _is_token(name):
+        raise ProtocolError(400, 'Malformed header name')
+    pair = (name, name.lower())
+    if _names_count < 32 and len(name) <= 24:
+        _names_count += 1
+        known = _NAMES.get(len(name))
+        if known is None:
+            _NAMES[len(name)] = [pair]
+        else:
+            known.append(pair)
+    return pair
+
+
+def parse_head(data, end, max_line, max_headers, headers):
+    """Parse the request head in ``data[:end]`` (bytes; CRLFs, no final
+    blank line) into (method, target, version), storing its header fields
+    in ``headers``. See parse_head_text()."""
+    return parse_head_text(decode_head(data, end, max_line), max_line,
+                           max_headers, headers)[:3]
+
+
+def parse_head_text(text, max_line, max_headers, headers=None):
+    """Parse and check a request head decoded by decode_head().
+
+    Returns (method, target, version, content_length, transfer_encoding,
+    connection, expect): the last four are the raw values of the fields
+    the server acts on, or None. With ``headers`` (a NoCaseDict) every
+    field is also stored there under its given name; repeated fields are
+    joined with commas as RFC 9110 allows (cookies with '; '), except
+    Content-Length, Transfer-Encoding and Host, which are a 400."""
+    end = len(text)
+    line_end = text.find('\r\n')
+    if line_end < 0:
+        line_end = end
+    parsed = None
+    for line, parsed in _LINES:
+        if len(line) == line_end and text.startswith(line):
+            break
+        parsed = None
     if parsed is None:
-        parsed = parse_request_line(line, max_line)
-        if len(_LINES) < 8 and line_end <= 64:
-            _LINES[line] = parsed
+        parsed = _new_request_line(text[:line_end], max_line)
     method, target, version = parsed
+    length = coding = connection = expect = None
+    host = False
     count = 0
     pos = line_end + 2
     while pos < end:
-        line_end = data.find(b'\r\n', pos, end)
+        line_end = text.find('\r\n', pos)
         if line_end < 0:
             line_end = end
         if line_end - pos > max_line:
@@ -185,52 +236,66 @@ def parse_head(data, end, max_line, max_headers, headers):
         count += 1
         if count > max_headers:
             raise ProtocolError(431)
-        _parse_field(data, pos, line_end, headers)
+        colon = text.find(':', pos, line_end)
+        if colon <= pos:
+            raise ProtocolError(400, 'Malformed header')
+        # a known name is recognised in place; only a new one is sliced
+        # and checked (no call per field: on MicroPython a call whose
+        # frame is this large allocates it on the heap)
+        name = None
+        known = _NAMES.get(colon - pos)
+        if known is not None:
+            for name, lower in known:
+                if text.startswith(name, pos):
+                    break
+                name = None
+        if name is None:
+            name, lower = _new_field_name(text[pos:colon])
+        first = colon + 1       # the value, without spaces and tabs around
+        while text.startswith(' ', first) or text.startswith('\t', first):
+            first += 1
+        stop = line_end
+        while stop > first and (text[stop - 1] == ' ' or
+                                text[stop - 1] == '\t'):
+            stop -= 1
+        if first > stop:
+            first = stop
+        if text.find('\n', first, stop) >= 0 or \
+                text.find('\r', first, stop) >= 0 or \
+                text.find('\x00', first, stop) >= 0:
+            raise ProtocolError(400, 'Malformed header value')
         pos = line_end + 2
-    return method, target, version
-
-
-# Header names seen so far, as bytes -> checked str (bounded in count and
-# length): the same few names come in every request, and this spares
-# their token scan and decoding.
-_NAMES = {}
-
-
-def _parse_field(data, start, stop, headers):
-    # the field in data[start:stop], parsed in place: no slice of the line
-    colon = data.find(b':', start, stop)
-    if colon <= start:
-        raise ProtocolError(400, 'Malformed header')
-    raw = data[start:colon]
-    name = _NAMES.get(raw)
-    if name is None:
-        if not _is_token(raw):
-            raise ProtocolError(400, 'Malformed header name')
-        name = raw.decode()
-        if len(_NAMES) < 32 and len(raw) <= 24:
-            _NAMES[raw] = name
-    first = colon + 1           # the value, without spaces and tabs around
-    while first < stop and (data[first] == 32 or data[first] == 9):
-        first += 1
-    while stop > first and (data[stop - 1] == 32 or data[stop - 1] == 9):
-        stop -= 1
-    if data.find(b'\n', first, stop) >= 0 or \
-            data.find(b'\r', first, stop) >= 0 or \
-            data.find(b'\x00', first, stop) >= 0:
-        raise ProtocolError(400, 'Malformed header value')
-    try:
-        value = decode_utf8(data[first:stop])
-    except ValueError:
-        raise ProtocolError(400, 'Header value is not valid UTF-8')
-    old = headers.get(name)
-    if old is None:
-        headers[name] = value
-        return
-    lower = name.lower()
-    if lower == 'content-length' or lower == 'host' or \
-            lower == 'transfer-encoding':
-        raise ProtocolError(400, 'Repeated ' + name)
-    headers[name] = old + ('; ' if lower == 'cookie' else ', ') + value
+        value = None
+        if lower == 'content-length':
+            if length is not None:
+                raise ProtocolError(400, 'Repeated ' + name)
+            value = length = text[first:stop]
+        elif lower == 'transfer-encoding':
+            if coding is not None:
+                raise ProtocolError(400, 'Repeated ' + name)
+            value = coding = text[first:stop]
+        elif lower == 'host':
+            if host:
+                raise ProtocolError(400, 'Repeated ' + name)
+            host = True
+        elif lower == 'connection':
+            value = text[first:stop]
+            connection = value if connection is None else \
+                connection + ', ' + value
+        elif lower == 'expect':
+            value = text[first:stop]
+            expect = value if expect is None else expect + ', ' + value
+        if headers is None:
+            continue
+        if value is None:
+            value = text[first:stop]
+        old = headers.get(name)
+        if old is None:
+            headers[name] = value
+        else:
+            headers[name] = old + ('; ' if lower == 'cookie' else ', ') + \
+                value
+    return method, target, version, length, coding, connection, expect
 
 
 def parse_content_length(value):
@@ -246,14 +311,17 @@ _STATUS_LINES = {}
 
 
 def response_head(status_code, reason, headers):
-    """Serialise the status line and header fields of a response.
+    """Serialise the status line and header fields of a response; a
+    ``reason`` of None stands for the status's standard phrase.
 
     A header value that is a list becomes one field per item (Set-Cookie).
     CR or LF in a value would let a caller inject headers: it is refused."""
     known = _STATUS_LINES.get(status_code)    # (reason, status line)
-    if known is not None and known[0] == reason:
+    if known is not None and (reason is None or known[0] == reason):
         status = known[1]
     else:
+        if reason is None:
+            reason = reason_phrase(status_code)
         status = 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
         if len(_STATUS_LINES) < 16:
             _STATUS_LINES[status_code] = (reason, status)

@@ -3,8 +3,8 @@ import json
 
 from .compat import decode_utf8
 from .connection import Connection, AsyncBytesIO
-from .http import (HTTPException, ProtocolError, parse_head,
-                   parse_content_length)
+from .http import (HTTPException, ProtocolError, decode_head,
+                   parse_head_text, parse_content_length)
 from .structures import NoCaseDict
 
 _CONTINUE = b'HTTP/1.1 100 Continue\r\n\r\n'
@@ -38,7 +38,9 @@ class Request:
     subapp = None
     route = None
     content_length = 0
-    content_type = None
+    _headers = None
+    _head = None        # the request head as a str, parsed again on demand
+    _connection = None  # the Connection header field
     _body = None
     _stream = None
     _args = _cookies = _json = _form = None
@@ -55,7 +57,6 @@ class Request:
         self.method = method
         self.url = url
         self.http_version = http_version
-        self.headers = headers
         if scheme and scheme != 'http':
             self.scheme = scheme
         if sock is not None:
@@ -79,12 +80,12 @@ class Request:
                 self.path = url_decode(raw_path, False)
             except ValueError:
                 raise ProtocolError(400, 'Malformed path')
-        length = headers.get('Content-Length')
-        if length is not None:
-            self.content_length = parse_content_length(length)
-        content_type = headers.get('Content-Type')
-        if content_type is not None:
-            self.content_type = content_type
+        if headers is not None:
+            self._headers = headers
+            self._connection = headers.get('Connection')
+            length = headers.get('Content-Length')
+            if length is not None:
+                self.content_length = parse_content_length(length)
         if body is not None:
             self._body = body
         if stream is not None:
@@ -106,25 +107,29 @@ class Request:
             _ms(getattr(app, 'header_timeout', None)))
         if head is None:
             return None
-        headers = NoCaseDict()
-        method, url, version = parse_head(
-            head, len(head), Request.max_readline, Request.max_headers,
-            headers)
-        req = Request(app, client_addr, method, url, version, headers,
+        text = decode_head(head, len(head), Request.max_readline)
+        method, url, version, length, coding, connection, expect = \
+            parse_head_text(text, Request.max_readline, Request.max_headers)
+        # the header fields become a dict only if someone asks for them
+        req = Request(app, client_addr, method, url, version, None,
                       scheme=scheme)
+        req._head = text
         req.connection = conn
-        if req.content_length or 'Transfer-Encoding' in headers:
-            await req._start_body(conn)
+        if connection is not None:
+            req._connection = connection
+        if length is not None:
+            req.content_length = parse_content_length(length)
+        if req.content_length or coding is not None:
+            await req._start_body(conn, length, coding, expect)
         return req
 
-    async def _start_body(self, conn):
-        coding = self.headers.get('Transfer-Encoding')
+    async def _start_body(self, conn, length, coding, expect):
         if coding is not None:
-            if 'Content-Length' in self.headers or self.http_version == '1.0':
+            if length is not None or self.http_version == '1.0':
                 raise ProtocolError(400, 'Conflicting body framing')
             if coding.lower() != 'chunked':
                 raise ProtocolError(501, 'Unsupported transfer coding')
-            await self._continue(conn)
+            await self._continue(conn, expect)
             from .body import ChunkedBodyReader
             reader = ChunkedBodyReader(conn, self.max_content_length)
             data = await conn.bounded(
@@ -145,16 +150,15 @@ class Request:
             self._body = b''
             conn.must_close = True
         elif length <= self.max_body_length:
-            await self._continue(conn)
+            await self._continue(conn, expect)
             self._body = await conn.bounded(conn.readexactly(length))
         else:
-            await self._continue(conn)
+            await self._continue(conn, expect)
             self._body = b''
             from .body import LengthBodyReader
             self._stream = LengthBodyReader(conn, length)
 
-    async def _continue(self, conn):
-        expect = self.headers.get('Expect')
+    async def _continue(self, conn, expect):
         if expect is not None and expect.lower() == '100-continue' and \
                 self.http_version == '1.1':
             await conn.awrite(_CONTINUE)
@@ -185,10 +189,29 @@ class Request:
         self._sock = value
 
     @property
+    def headers(self):
+        """The header fields (a NoCaseDict), parsed on first use."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = NoCaseDict()
+            if self._head is not None:
+                parse_head_text(self._head, self.max_readline,
+                                self.max_headers, headers)
+        return headers
+
+    @headers.setter
+    def headers(self, value):
+        self._headers = value
+
+    @property
+    def content_type(self):
+        return self.headers.get('Content-Type')
+
+    @property
     def keep_alive(self):
         if self.http_version != '1.1':
             return False
-        value = self.headers.get('Connection')
+        value = self._connection
         return value is None or 'close' not in value.lower()
 
     @property

@@ -2,7 +2,7 @@
 import json
 
 from .compat import const
-from .http import HTTPException, reason_phrase, response_head
+from .http import HTTPException, response_head
 from .structures import NoCaseDict
 
 _SMALL_BODY = const(1024)  # written in one go with the head below this
@@ -101,21 +101,10 @@ class Response:
                 close_body(self.body)
             self.body = b''
             return
-        # NoCaseDict._put spares lowering the names (the headers may have
-        # been replaced by another mapping)
-        fast = type(headers) is NoCaseDict
         if 'Content-Type' not in headers:
-            value = _with_charset(self.default_content_type)
-            if fast:
-                headers._put('Content-Type', 'content-type', value)
-            else:
-                headers['Content-Type'] = value
+            headers['Content-Type'] = _with_charset(self.default_content_type)
         if not self._is_streamed():
-            value = str(len(self.body))
-            if fast:
-                headers._put('Content-Length', 'content-length', value)
-            else:
-                headers['Content-Length'] = value
+            headers['Content-Length'] = str(len(self.body))
         elif self.chunked and 'Content-Length' not in headers:
             headers['Transfer-Encoding'] = 'chunked'
 
@@ -127,10 +116,7 @@ class Response:
         streamed = self._is_streamed()
         try:
             self.complete()
-            head = response_head(
-                self.status_code,
-                self.reason or reason_phrase(self.status_code, 'Unknown'),
-                self.headers)
+            head = response_head(self.status_code, self.reason, self.headers)
             body = self.body
             if self.is_head or not self._allows_body():
                 await stream.awrite(head)

@@ -72,80 +72,56 @@ class NoCaseDict(dict):
     """A dictionary whose string keys are matched without regard to case.
 
     Keys keep the spelling they were first given (so response headers go out
-    as written), while lookups in any case find them."""
+    as written), while lookups in any case find them. There is no second
+    table of spellings: a lookup in another spelling compares lowercase
+    names (cached) along the few keys, which costs less memory than a map
+    per dictionary."""
 
     def __init__(self, initial=None):
         super().__init__()
-        self.keymap = {}
         if initial:
             for key, value in initial.items():
                 self[key] = value
 
     def _key(self, key):
-        # the spelling the key was stored under: found without lowering
-        # when asked in that spelling, the common case (no allocation)
-        if super().get(key, _MISSING) is not _MISSING or \
-                not isinstance(key, str):
-            return key
-        return self.keymap.get(_lower(key), key)
+        """The spelling ``key`` is stored under, or ``key`` if absent."""
+        if super().get(key, _MISSING) is _MISSING and isinstance(key, str):
+            return self._spelling(key)
+        return key
+
+    def _spelling(self, key):
+        # kept apart from _key(), whose small frame then stays off the
+        # heap on MicroPython: most lookups use the stored spelling
+        lower = _lower(key)
+        for stored in self:
+            if isinstance(stored, str) and _lower(stored) == lower:
+                return stored
+        return key
 
     def __setitem__(self, key, value):
-        if isinstance(key, str) and \
-                super().get(key, _MISSING) is _MISSING:
-            lower = _lower(key)
-            known = self.keymap.get(lower)
-            if known is None:
-                self.keymap[lower] = key
-            else:
-                key = known
-        super().__setitem__(key, value)
+        super().__setitem__(self._key(key), value)
 
     def __getitem__(self, key):
         return super().__getitem__(self._key(key))
 
     def __delitem__(self, key):
-        key = self._key(key)
-        super().__delitem__(key)
-        if isinstance(key, str):
-            del self.keymap[_lower(key)]
+        super().__delitem__(self._key(key))
 
     def __contains__(self, key):
-        if super().get(key, _MISSING) is not _MISSING:
-            return True
-        if isinstance(key, str):
-            known = self.keymap.get(_lower(key))
-            return known is not None and \
-                super().get(known, _MISSING) is not _MISSING
-        return False
-
-    def _put(self, key, lower, value):
-        # __setitem__ for a key whose lowercase the caller already has
-        known = self.keymap.get(lower)
-        if known is None:
-            self.keymap[lower] = known = key
-        super().__setitem__(known, value)
+        return super().get(self._key(key), _MISSING) is not _MISSING
 
     def get(self, key, default=None):
-        value = super().get(key, _MISSING)
-        if value is not _MISSING:
-            return value
-        if isinstance(key, str):
-            known = self.keymap.get(_lower(key))
-            if known is not None:
-                return super().get(known, default)
-        return default
+        return super().get(self._key(key), default)
 
     def pop(self, key, *default):
-        key = self._key(key)
-        if isinstance(key, str) and \
-                super().get(key, _MISSING) is not _MISSING:
-            del self.keymap[key.lower()]
-        return super().pop(key, *default)
+        return super().pop(self._key(key), *default)
 
     def setdefault(self, key, default=None):
-        if key not in self:
-            self[key] = default
-        return self[key]
+        key = self._key(key)
+        if super().get(key, _MISSING) is _MISSING:
+            super().__setitem__(key, default)
+            return default
+        return super().__getitem__(key)
 
     def update(self, other=(), **kwargs):
         items = other.items() if hasattr(other, 'items') else other

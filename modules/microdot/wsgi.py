@@ -29,7 +29,8 @@ from .compat import StreamWriter, print_exception
 from .connection import Connection
 from .http import (HTTPException, ProtocolError, reason_phrase,
                    parse_content_length)
-from .request import Request, _BodyReader
+from .body import _BodyReader
+from .request import Request
 from .response import Response
 from .structures import NoCaseDict
 from .urls import url_encode
