@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(ROOT, 'firmware'))
 import bundle  # noqa: E402
 from virtual_board import VirtualBoard, VirtualBoardError  # noqa: E402
 
-CPYTHON_ONLY = {'asgi.py', 'wsgi.py', 'jinja.py'}
+CPYTHON_ONLY = set(bundle.cpython_only())   # never copied to a board
 GREETING = 'served from a virtual board'
 
 APP = '''import os
