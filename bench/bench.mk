@@ -9,6 +9,16 @@
 #                     a coarser bisection (under two minutes). Writes
 #                     build/bench/quick.md, leaves the docs alone.
 #
+# With MPY_DIR=/path/to/micropython (a checkout with lib/micropython-lib),
+# both also build two 32-bit unix ports under build/bench/firmware/, one with
+# our bundle frozen in and one with the reference frozen in (the same
+# manifests, tools/unix32.py's options; MicroPython's make rebuilds only
+# what changed; needs gcc-multilib), and measure the heap of both, frozen.
+# Without it that table says how to get it. That part alone:
+#   make bench-quick MPY_DIR=... BENCH_ARGS=--only=frozen    (quick sizes)
+#   .venv/bin/python bench/run.py --only frozen --mpy-dir ... \
+#       --report build/bench/frozen.md                       (full sizes)
+#
 # Needs wrk (Debian: apt-get install wrk). The reference (Microdot 2.7.0),
 # uvicorn and gunicorn go into build/bench/venv, pinned in
 # bench/requirements.txt; never into .venv.
@@ -16,11 +26,14 @@
 .PHONY: bench bench-quick
 
 BENCH_ARGS ?=
+# the frozen build freezes utemplate from deps/ too
+BENCH_NEEDS := $(VENV_STAMP) $(if $(MPY_DIR),$(DEPS_STAMP))
+BENCH_MPY_DIR := $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)')
 
-bench: $(VENV_STAMP)
+bench: $(BENCH_NEEDS)
 	$(VPY) bench/run.py --out build/bench/results.json \
-	    --report docs/performance.md $(BENCH_ARGS)
+	    --report docs/performance.md $(BENCH_MPY_DIR) $(BENCH_ARGS)
 
-bench-quick: $(VENV_STAMP)
+bench-quick: $(BENCH_NEEDS)
 	$(VPY) bench/run.py --quick --out build/bench/quick.json \
-	    --report build/bench/quick.md $(BENCH_ARGS)
+	    --report build/bench/quick.md $(BENCH_MPY_DIR) $(BENCH_ARGS)

@@ -44,8 +44,11 @@ class _Client:
 
 
 def run(port, request, concurrency=1, requests=None, duration=None,
-        keep_alive=False, timeout=10.0, expect=(200,)):
-    """Drive the server; returns a dict of counts and timings."""
+        keep_alive=False, timeout=10.0, expect=(200,), max_errors=None):
+    """Drive the server; returns a dict of counts and timings. With
+    `max_errors`, no request is started once that many have failed (a
+    server that stopped answering then costs one `timeout`, not one per
+    request)."""
     if requests is None and duration is None:
         raise ValueError('give requests or duration')
     sel = selectors.DefaultSelector()
@@ -62,7 +65,7 @@ def run(port, request, concurrency=1, requests=None, duration=None,
             return False
         if deadline is not None and time.perf_counter() >= deadline:
             return False
-        return True
+        return max_errors is None or errors < max_errors
 
     def connect(client):
         nonlocal connects

@@ -79,11 +79,16 @@ def targets(results):
             imp.get('ours'), imp.get('ref'),
             _ratio(imp.get('ours'), imp.get('ref')),
             TARGET_GOALS['import'], True, ' B')
-        heaps = memory.get('smallest_heap') or {}
+    for figures, label in ((memory, 'unix port'),
+                           (results.get('frozen'), 'frozen into firmware '
+                            '(32-bit unix build)')):
+        if not figures or 'smallest_heap' not in figures:
+            continue
+        heaps = figures['smallest_heap']
         for c, key in ((1, 'heap1'), (10, 'heap10')):
             pair = heaps.get(c) or heaps.get(str(c)) or {}
-            add('unix port: smallest -X heapsize serving {} requests, '
-                'c={}'.format(memory.get('heap_requests'), c),
+            add('{}: smallest -X heapsize serving {} requests, '
+                'c={}'.format(label, figures.get('heap_requests'), c),
                 pair.get('ours'), pair.get('ref'),
                 _ratio(pair.get('ours'), pair.get('ref')),
                 TARGET_GOALS[key], True, ' B')
@@ -153,6 +158,41 @@ def _cell_ratio(a, b, invert=False):
     return '{:.2f}x'.format(b / a if invert else a / b)
 
 
+def _heap_table(memory):
+    """The rows of a MicroPython heap table (from .mpy or frozen)."""
+    out = ['| | ours | reference | ratio |', '| --- | ---: | ---: | ---: |']
+
+    def line(label, ours, ref):
+        out.append('| {} | {} | {} | {} |'.format(
+            label, _fmt(ours, ' B'), _fmt(ref, ' B'),
+            _cell_ratio(ours, ref)))
+    line('heap after `import microdot`', memory['import']['ours'],
+         memory['import']['ref'])
+    serving = memory.get('import_serving') or {}
+    line('heap after importing what serving needs (`from microdot '
+         'import Microdot, Request, Response`, and our server module)',
+         serving.get('ours'), serving.get('ref'))
+    line('bytes allocated per request, new connection',
+         memory['bytes_per_request']['ours'],
+         memory['bytes_per_request']['ref'])
+    line('bytes allocated per request, keep-alive',
+         memory['bytes_per_request_keep_alive']['ours'],
+         memory['bytes_per_request_keep_alive']['ref'])
+    live = memory['live_heap']
+    line('heap in use when idle, after start',
+         live['ours'] and live['ours']['idle'],
+         live['ref'] and live['ref']['idle'])
+    line('largest live heap under load (10 clients)',
+         live['ours'] and live['ours']['live_max'],
+         live['ref'] and live['ref']['live_max'])
+    for c, pair in sorted(memory['smallest_heap'].items(),
+                          key=lambda item: int(item[0])):
+        line('smallest `-X heapsize` serving {} requests, {} '
+             'client(s)'.format(memory['heap_requests'], c),
+             pair['ours'], pair['ref'])
+    return out
+
+
 def render(results):
     m = results['machine']
     out = ['# Performance', '',
@@ -178,7 +218,8 @@ def render(results):
            'new connection per request.'.format(
                results['rounds'], results['duration']),
            '- MicroPython figures are for the mpy-cross output of both '
-           'frameworks (`-X heapsize` bisected to 1 KiB; bytes per request '
+           'frameworks, or for both frozen into a firmware where a table '
+           'says so (`-X heapsize` bisected to 1 KiB; bytes per request '
            'from `micropython.mem_total()`; live heap sampled after '
            '`gc.collect()` every 20 ms while 10 clients load the server).',
            '', '## Targets', '',
@@ -222,37 +263,8 @@ def render(results):
             out.append('| ' + ' | '.join(cells) + ' |')
     memory = results.get('memory')
     if memory:
-        out += ['', '## MicroPython memory (unix port, from .mpy)', '',
-                '| | ours | reference | ratio |', '| --- | ---: | ---: | ---: |']
-
-        def line(label, ours, ref):
-            out.append('| {} | {} | {} | {} |'.format(
-                label, _fmt(ours, ' B'), _fmt(ref, ' B'),
-                _cell_ratio(ours, ref)))
-        line('heap after `import microdot`', memory['import']['ours'],
-             memory['import']['ref'])
-        serving = memory.get('import_serving') or {}
-        line('heap after importing what serving needs (`from microdot '
-             'import Microdot, Request, Response`, and our server module)',
-             serving.get('ours'), serving.get('ref'))
-        line('bytes allocated per request, new connection',
-             memory['bytes_per_request']['ours'],
-             memory['bytes_per_request']['ref'])
-        line('bytes allocated per request, keep-alive',
-             memory['bytes_per_request_keep_alive']['ours'],
-             memory['bytes_per_request_keep_alive']['ref'])
-        live = memory['live_heap']
-        line('heap in use when idle, after start',
-             live['ours'] and live['ours']['idle'],
-             live['ref'] and live['ref']['idle'])
-        line('largest live heap under load (10 clients)',
-             live['ours'] and live['ours']['live_max'],
-             live['ref'] and live['ref']['live_max'])
-        for c, pair in sorted(memory['smallest_heap'].items(),
-                              key=lambda item: int(item[0])):
-            line('smallest `-X heapsize` serving {} requests, {} '
-                 'client(s)'.format(memory['heap_requests'], c),
-                 pair['ours'], pair['ref'])
+        out += ['', '## MicroPython memory (unix port, from .mpy)', '']
+        out += _heap_table(memory)
         modules = memory.get('module_heap')
         if modules:
             out += ['', 'Heap taken by each core module once imported (from '
@@ -276,6 +288,33 @@ def render(results):
             out.append('| {} | {} | {} |'.format(
                 name, _fmt(ext['ours'].get(name)),
                 _fmt(ext['ref'].get(name))))
+    frozen = results.get('frozen')
+    if frozen:
+        out += ['', '## MicroPython memory, frozen into firmware (32-bit '
+                'unix build)', '']
+        if 'skipped' in frozen:
+            out.append(frozen['skipped'][0].upper() + frozen['skipped'][1:]
+                       + '.')
+        else:
+            build = frozen['build']
+            out += ['Both sides frozen into the unix port of {} (checkout '
+                    '{}), built the same way for 32 bits, as boards are '
+                    '(`{}`): ours with `firmware/unix_manifest.py`, what '
+                    '`make firmware BOARD=unix` freezes; the reference '
+                    'through the same manifests with its `microdot` package '
+                    'in place of ours (the port\'s modules, asyncio, '
+                    'utemplate and pyjwt are frozen in both; modules only '
+                    'CPython can run are left out of both). The bytecode '
+                    'stays in the binary, as it stays in flash on a board: '
+                    'only the objects the app creates take heap. A 32-bit '
+                    'heap has 4-byte pointers and 16-byte blocks, so compare '
+                    'these figures with each other, not with the 64-bit '
+                    '.mpy table above. Binaries: ours {} B, the reference '
+                    '{} B.'.format(build['micropython'], build['checkout'],
+                                   build['options'],
+                                   build['ours_size'], build['ref_size']),
+                    '']
+            out += _heap_table(frozen)
     flash = results.get('flash')
     if flash:
         out += ['', '## Flash: mpy-cross output (bytes)', '',
@@ -301,7 +340,8 @@ def render(results):
             'does for a .mpy copied to its filesystem. With the framework '
             'frozen into the firmware (our `make firmware`), the bytecode '
             'stays in flash and only the objects of the running app take '
-            'heap. The table of core modules shows how much each takes.',
+            'heap. The table of core modules shows how much each takes; '
+            'the frozen table measures both sides that way.',
             '- The machine is shared: other processes may run during a '
             'round. Interleaving puts the servers under the same conditions; '
             'single figures move by several per cent between runs.',

