@@ -233,3 +233,102 @@ def test_boundary_of_content_types():
 
 def test_boundary_given_as_bytes_or_str():
     assert parse(FORM, boundary=BOUNDARY.encode()) == EXPECTED
+
+
+def numbers(seed):
+    """Pseudo-random numbers, the same on every runtime."""
+    while True:
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff
+        yield seed >> 8
+
+
+def tricky_bytes(rand, size, boundary):
+    """``size`` bytes made of what a parser could take for a delimiter."""
+    delimiter = b'\r\n--' + boundary.encode()
+    words = [b'\r', b'\n', b'\r\n', b'-', b'--', b'\r\n--', b'x', b'\r\r\n',
+             b'\xff\x00'] + [delimiter[:k] for k in range(1, len(delimiter))]
+    out = []
+    total = 0
+    while total < size:
+        word = words[next(rand) % len(words)]
+        out.append(word)
+        total += len(word)
+    return b''.join(out)[:size]
+
+
+def test_random_bodies_in_random_pieces():
+    rand = numbers(7)
+    for boundary in (BOUNDARY, 'a' * 70, '----WebKitFormBoundaryx7MA4YWxk'):
+        for _ in range(12):
+            parts = []
+            expected = []
+            for i in range(next(rand) % 4 + 1):
+                data = tricky_bytes(rand, next(rand) % 300, boundary)
+                if next(rand) % 2:
+                    parts.append(upload('f%d' % i, 'n%d' % i, data))
+                    expected.append(('f%d' % i, 'n%d' % i,
+                                     'application/octet-stream', data))
+                else:
+                    parts.append((['Content-Disposition: form-data; '
+                                   'name="t%d"' % i], data))
+                    expected.append(('t%d' % i, None, None, data))
+            data = body(*parts, boundary=boundary)
+            pieces = [next(rand) % 90 + 1 for _ in range(5)]
+            assert parse(data, pieces, boundary) == expected, pieces
+
+
+def test_fed_again_before_it_needs_data():
+    parser = MultipartParser(BOUNDARY)
+    for i in range(0, len(FORM), 10):
+        parser.feed(FORM[i:i + 10])
+    parser.feed_eof()
+    events = []
+    while True:
+        kind, value = parser.next_event()
+        events.append((kind, value))
+        if kind == END:
+            break
+    data = b''.join(value for kind, value in events if kind == DATA)
+    assert data == b'A day out' + EXPECTED[1][3]
+    assert [kind for kind, _ in events if kind != DATA] == \
+        [PART, PART_END, PART, PART_END, PART, PART_END, END]
+
+
+def test_long_part_headers_across_pieces():
+    name = 'n' * 1500
+    data = body(field(name, b'value'), upload('f', 'g', b'\r\n' * 600))
+    for pieces in ([100], [7], [1024], [1500, 3]):
+        assert parse(data, pieces) == [
+            (name, None, None, b'value'),
+            ('f', 'g', 'application/octet-stream', b'\r\n' * 600)], pieces
+
+
+def test_file_data_is_passed_on_without_a_copy():
+    # a piece that is all file data comes out as it went in, and what the
+    # parser copies (a delimiter cut by the end of a piece) fits in its
+    # first buffer: it never grows while a file streams through
+    rand = numbers(3)
+    boundary = '----WebKitFormBoundaryx7MA4YWxk'
+    parser = MultipartParser(boundary)
+    head = body(upload('f', 'big.bin', b''), boundary=boundary)
+    parser.feed(head[:head.index(b'\r\n\r\n') + 4])
+    assert parser._next() == PART
+    size = len(parser.window)
+    fed = []
+    received = []
+    whole = 0
+    for i in range(200):
+        piece = tricky_bytes(rand, 1024, boundary) if i % 2 else \
+            bytes(next(rand) % 256 for _ in range(1024))
+        fed.append(piece)
+        parser.feed(piece)
+        while parser._next() == DATA:
+            if parser.value is piece:
+                whole += 1
+            received.append(bytes(parser.value))
+        assert len(parser.window) == size
+    fed = b''.join(fed)
+    received = b''.join(received)
+    assert fed.startswith(received)
+    assert len(fed) - len(received) < len(boundary) + 4
+    assert whole > 50
