@@ -28,10 +28,12 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
+sys.path.insert(0, os.path.join(ROOT, 'firmware'))
+import bundle  # noqa: E402
 import unix32  # noqa: E402
 
-# never frozen (see manifest.py)
-CPYTHON_ONLY = ('asgi.mpy', 'wsgi.mpy', 'jinja.mpy', 'cpython.mpy')
+# never frozen: manifest.py's CPYTHON_ONLY, as compiled names
+CPYTHON_ONLY = tuple(name[:-3] + '.mpy' for name in bundle.cpython_only())
 _REPORT_LINE = re.compile(r'^\s*(\d+)\s+(microdot/\S+\.mpy)\s*$')
 _BUILD = ('build it with `make firmware BOARD=unix '
           'MPY_DIR=/path/to/micropython`')

@@ -258,8 +258,6 @@ def parse_head_text(text, max_line, max_headers, headers=None):
         while stop > first and (text[stop - 1] == ' ' or
                                 text[stop - 1] == '\t'):
             stop -= 1
-        if first > stop:
-            first = stop
         if text.find('\n', first, stop) >= 0 or \
                 text.find('\r', first, stop) >= 0 or \
                 text.find('\x00', first, stop) >= 0:

@@ -40,7 +40,7 @@ class Request:
     content_length = 0
     _headers = None
     _head = None        # the request head as a str, parsed again on demand
-    _connection = None  # the Connection header field
+    _connection = None  # Connection, from the parse (until headers exist)
     _body = None
     _stream = None
     _args = _cookies = _json = _form = None
@@ -82,7 +82,6 @@ class Request:
                 raise ProtocolError(400, 'Malformed path')
         if headers is not None:
             self._headers = headers
-            self._connection = headers.get('Connection')
             length = headers.get('Content-Length')
             if length is not None:
                 self.content_length = parse_content_length(length)
@@ -211,7 +210,9 @@ class Request:
     def keep_alive(self):
         if self.http_version != '1.1':
             return False
-        value = self._connection
+        headers = self._headers
+        value = self._connection if headers is None else \
+            headers.get('Connection')
         return value is None or 'close' not in value.lower()
 
     @property
