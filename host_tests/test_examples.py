@@ -1,4 +1,5 @@
-"""Every example runs with the command the README gives.
+"""Every example runs with the command the README gives, on the port the
+environment names.
 
 The commands are read from the README's Examples table, so that the
 README and this test cannot drift apart: each one runs as a user would
@@ -6,15 +7,15 @@ type it (``bash -c`` from the repository root, in a process group of its
 own), a few requests check that the example does what its row says, and
 the process group we created is stopped by its id.
 
-The commands serve on fixed ports (5000, uvicorn and gunicorn 8000). So
-that tests never fight over a port, each command gets a free port in the
-environment where it is honoured (PORT for our apps, UVICORN_PORT,
-GUNICORN_CMD_ARGS), and the test finds the port the processes of the
-group really listen on. Examples that always take 5000 run one at a time
-on this machine (a lock file), and are skipped, saying so, if another
-program holds port 5000.
+The commands would serve on fixed ports (5000, uvicorn and gunicorn
+8000). Each command gets a free port in the environment where it is
+honoured (PORT for our apps, UVICORN_PORT, GUNICORN_CMD_ARGS), and the
+test checks that the processes of the group listen on that port and no
+other: an example that ignores PORT fails here instead of fighting other
+programs for 5000. The ASGI and WSGI examples, which the README serves
+with uvicorn and gunicorn, also run as scripts (``python hello_asgi.py``,
+the built-in server), on the port PORT names.
 """
-import fcntl
 import gzip
 import json
 import os
@@ -33,7 +34,6 @@ README = os.path.join(ROOT, 'README.md')
 EXAMPLES = os.path.join(ROOT, 'examples')
 HOST = '127.0.0.1'
 START_TIMEOUT = 60      # `make run` may first check .venv and deps/
-LOCK = os.path.join('/tmp', 'microdot-firmware-bundle-examples.lock')
 ROW = re.compile(r'^\| \[`(examples/[^`]+)`\]\([^)]*\) \|.*\| (.+) \|$')
 
 
@@ -125,15 +125,6 @@ def listening_ports(pgid):
     return ports
 
 
-def port_taken(port):
-    with socket.socket() as sock:
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return True
-    return False
-
-
 def free_port():
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -188,14 +179,6 @@ class Command:
                     return
                 time.sleep(0.05)
         raise AssertionError('could not stop ' + self.command)
-
-
-@pytest.fixture
-def port_5000_lock():
-    with open(LOCK, 'w') as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        yield
-        fcntl.flock(f, fcntl.LOCK_UN)
 
 
 # --- what each example must do -----------------------------------------------
@@ -511,29 +494,50 @@ def readme_commands():
             for path, commands in readme_examples() for command in commands]
 
 
-@pytest.mark.parametrize('path,command', readme_commands())
-def test_example_runs_with_the_readme_command(path, command, tmp_path,
-                                              port_5000_lock):
+def run_and_check(path, command, tmp_path):
+    """Run the command on a free port, check the example, stop it."""
     check = CHECKS.get(path)
     if check is None:
         pytest.fail('no check for {} in host_tests/test_examples.py'.format(
             path))
-    busy_5000 = port_taken(5000)
     run = Command(command, tmp_path / 'output.log')
     try:
         ports = run.wait_listening()
         if ports is None:
-            output = run.output()
-            if busy_5000 and 'in use' in output:
-                pytest.skip('{} serves on port 5000, which another program '
-                            'holds right now'.format(path))
             pytest.fail('`{}` did not listen within {} s; its output:\n{}'
-                        .format(command, START_TIMEOUT, output),
+                        .format(command, START_TIMEOUT, run.output()),
                         pytrace=False)
-        assert len(ports) == 1, ports
-        port = ports.pop()
-        check('http://{}:{}'.format(HOST, port))
+        assert ports == {run.port}, \
+            '{} listens on {}, not on the port the environment gave it ' \
+            '({}): it ignores PORT'.format(path, sorted(ports), run.port)
+        check('http://{}:{}'.format(HOST, run.port))
     finally:
         run.stop()
     output = run.output()
     assert 'Traceback' not in output, output
+
+
+@pytest.mark.parametrize('path,command', readme_commands())
+def test_example_runs_with_the_readme_command(path, command, tmp_path):
+    run_and_check(path, command, tmp_path)
+
+
+def script_commands():
+    """The examples the README serves with another server (uvicorn,
+    gunicorn), run as scripts with the built-in server: CPython, from
+    their own folder as their docstrings say."""
+    params = []
+    for path, commands in readme_examples():
+        if all(command.startswith('make run') for command in commands):
+            continue
+        folder, name = os.path.split(path)
+        command = 'cd {} && PYTHONPATH={}:{} {} {}'.format(
+            folder, os.path.join(ROOT, 'modules'), os.path.join(ROOT, 'deps'),
+            os.path.join(ROOT, '.venv', 'bin', 'python'), name)
+        params.append(pytest.param(path, command, id=path))
+    return params
+
+
+@pytest.mark.parametrize('path,command', script_commands())
+def test_example_runs_as_a_script_on_port(path, command, tmp_path):
+    run_and_check(path, command, tmp_path)

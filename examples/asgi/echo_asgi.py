@@ -5,8 +5,11 @@ From this directory, with uvicorn and websockets installed:
     PYTHONPATH=../../modules uvicorn echo_asgi:app
 
 then open http://127.0.0.1:8000/ and type. `python echo_asgi.py` serves
-the same app with the built-in server on port 5000.
+the same app with the built-in server on port 5000
+(or the port the environment variable PORT names).
 """
+import os
+
 from microdot.asgi import Microdot, send_file, with_websocket
 
 app = Microdot()
@@ -25,5 +28,11 @@ async def echo(request, ws):
         await ws.send(message)
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run()
+    app.run(port=port_from_environment())

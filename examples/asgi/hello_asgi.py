@@ -5,7 +5,11 @@ From this directory, with uvicorn installed (pip install uvicorn):
     PYTHONPATH=../../modules uvicorn hello_asgi:app
 
 then open http://127.0.0.1:8000/. The page's link stops the server.
+`python hello_asgi.py` serves it with the built-in server on port 5000 (or the
+port the environment variable PORT names).
 """
+import os
+
 from microdot.asgi import Microdot
 
 app = Microdot()
@@ -33,6 +37,11 @@ async def shutdown(request):
     return 'The server is stopping.'
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    print('Serve this app with an ASGI server, for example:\n'
-          '    uvicorn hello_asgi:app')
+    app.run(port=port_from_environment())

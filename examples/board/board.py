@@ -18,6 +18,7 @@ there is no Wi-Fi to join and no chip sensor: the app serves on
 temperature from /sys/class/thermal, else the load average from
 /proc/loadavg, else a count of readings.
 """
+import os
 import sys
 import time
 
@@ -112,11 +113,15 @@ setInterval(refresh, 2000);
 '''
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
     from microdot.wifi import connect
     ip = connect()      # None where there is no Wi-Fi: unix port, CPython
-    import os
-    # PORT from the environment where there is one (a board has none)
-    port = int(getattr(os, 'getenv', lambda name: None)('PORT') or 5000)
+    port = port_from_environment()
     print('Open http://{}:{}/ in a browser'.format(ip or '127.0.0.1', port))
     app.run(host='0.0.0.0' if ip else '127.0.0.1', port=port, debug=True)

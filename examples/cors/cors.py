@@ -13,6 +13,8 @@ would send it before a cross-origin POST with a JSON body::
 gets the Access-Control-Allow-* headers; the same request from another
 origin gets none, and the browser blocks the call.
 """
+import os
+
 from microdot import Microdot
 from microdot.cors import CORS
 
@@ -31,5 +33,11 @@ async def echo(request):
     return {'received': request.json}
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)

@@ -9,6 +9,8 @@ CPython), then open http://127.0.0.1:5000/, or post from a terminal::
 
     curl -i -d name=Ada -d message=Hello http://127.0.0.1:5000/sign
 """
+import os
+
 from microdot import Microdot, Response, redirect
 
 app = Microdot()
@@ -81,8 +83,11 @@ async def sign(request):
     return redirect('/')
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    import os
-    # PORT from the environment where there is one (a board has none)
-    port = int(getattr(os, 'getenv', lambda name: None)('PORT') or 5000)
-    app.run(host='127.0.0.1', port=port, debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

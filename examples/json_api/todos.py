@@ -15,6 +15,8 @@ Run it from the repository root with
 
 A dict or list returned by a handler is sent as JSON.
 """
+import os
+
 from microdot import Microdot
 
 app = Microdot()
@@ -106,8 +108,11 @@ async def no_route(request):
     return {'error': 'no such URL: ' + request.path}, 404
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    import os
-    # PORT from the environment where there is one (a board has none)
-    port = int(getattr(os, 'getenv', lambda name: None)('PORT') or 5000)
-    app.run(host='127.0.0.1', port=port, debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

@@ -14,6 +14,8 @@ Run it from the repository root with ``make run APP=examples/routes/routes.py``
     curl http://127.0.0.1:5000/admin/status -H 'X-Admin-Token: letmein'
     curl -i http://127.0.0.1:5000/nowhere
 """
+import os
+
 from microdot import Microdot, URLPattern, abort, redirect
 
 app = Microdot()
@@ -106,8 +108,11 @@ async def bad_value(request, exc):
     return {'error': str(exc)}, 400
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    import os
-    # PORT from the environment where there is one (a board has none)
-    port = int(getattr(os, 'getenv', lambda name: None)('PORT') or 5000)
-    app.run(host='127.0.0.1', port=port, debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

@@ -68,5 +68,11 @@ async def logout(req, session):
     return redirect('/')
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)

@@ -7,6 +7,7 @@ browser, or watch the raw stream with ``curl -N http://127.0.0.1:5000/events``.
 On a board, copy this file and index.html next to each other.
 """
 import asyncio
+import os
 
 from microdot import Microdot, send_file
 from microdot.sse import with_sse
@@ -28,5 +29,11 @@ async def events(request, sse):
     await sse.send('end', event='comment')  # named event
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)

@@ -50,7 +50,11 @@ async def static(request, path):
     return response
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    # PORT from the environment where there is one (a board has none)
-    port = int(getattr(os, 'getenv', lambda name: None)('PORT') or 5000)
-    app.run(host='127.0.0.1', port=port, debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

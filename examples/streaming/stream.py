@@ -14,6 +14,7 @@ async iterator that waits a second between lines (MicroPython has no
 the body chunked; HTTP/1.0 clients get it until the connection closes.
 """
 import asyncio
+import os
 
 from microdot import Microdot
 
@@ -76,8 +77,11 @@ async def not_a_number(request, exc):
     return 'rows and from must be whole numbers\n', 400
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    import os
-    # PORT from the environment where there is one (a board has none)
-    port = int(getattr(os, 'getenv', lambda name: None)('PORT') or 5000)
-    app.run(host='127.0.0.1', port=port, debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

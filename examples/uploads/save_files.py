@@ -91,10 +91,15 @@ async def download(request, name):
                      content_type='application/octet-stream')
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
     try:
         os.mkdir(UPLOAD_DIR)
     except OSError:   # it exists
         pass
-    port = (getenv('PORT') if getenv else None) or 5000
-    app.run(port=int(port), debug=True)
+    app.run(port=port_from_environment(), debug=True)

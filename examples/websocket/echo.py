@@ -6,6 +6,8 @@ Run it from the repository root with
 CPython), then open http://127.0.0.1:5000/ in a browser. On a board, copy
 this file and index.html next to each other.
 """
+import os
+
 from microdot import Microdot, send_file
 from microdot.websocket import with_websocket
 
@@ -25,5 +27,11 @@ async def echo(request, ws):
         await ws.send(message)
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)

@@ -7,8 +7,11 @@ worker timeout. From this directory, with gunicorn installed:
     PYTHONPATH=../../modules gunicorn -k gthread --threads 10 echo_wsgi:app
 
 then open http://127.0.0.1:8000/ and type. `python echo_wsgi.py` serves
-the same app with the built-in server on port 5000.
+the same app with the built-in server on port 5000
+(or the port the environment variable PORT names).
 """
+import os
+
 from microdot.wsgi import Microdot, send_file, with_websocket
 
 app = Microdot()
@@ -27,5 +30,11 @@ async def echo(request, ws):
         await ws.send(message)
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run()
+    app.run(port=port_from_environment())

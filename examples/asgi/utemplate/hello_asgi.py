@@ -6,8 +6,11 @@ directory, with uvicorn installed:
     PYTHONPATH=../../../modules:../../../deps uvicorn hello_asgi:app
 
 (`make deps` puts utemplate in deps/), then open http://127.0.0.1:8000/.
-`python hello_asgi.py` serves it with the built-in server on port 5000.
+`python hello_asgi.py` serves it with the built-in server on port 5000
+(or the port the environment variable PORT names).
 """
+import os
+
 from microdot.asgi import Microdot, Response
 from microdot.utemplate import Template
 
@@ -23,5 +26,11 @@ async def index(req):
     return Template('index.html').render(name=name)
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run()
+    app.run(port=port_from_environment())

@@ -3,6 +3,8 @@
 With enable_async=True, render_async() and generate_async() must be used.
 Run it from this directory (see hello.py), then open http://127.0.0.1:5000/.
 """
+import os
+
 from microdot import Microdot, Response
 from microdot.jinja import Template, init_templates
 
@@ -25,5 +27,11 @@ async def count(req, n):
         numbers=range(1, min(n, 1000) + 1))
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)

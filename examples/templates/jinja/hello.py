@@ -9,6 +9,8 @@ the app from this directory:
 then open http://127.0.0.1:5000/. Jinja2 must be installed
 (pip install Jinja2).
 """
+import os
+
 from microdot import Microdot, Response
 from microdot.jinja import Template
 
@@ -27,5 +29,11 @@ async def count(req, n):
     return Template('count.html').generate(numbers=range(1, min(n, 1000) + 1))
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)

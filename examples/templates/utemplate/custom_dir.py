@@ -2,6 +2,8 @@
 
 Run it from this directory (see hello.py), then open http://127.0.0.1:5000/.
 """
+import os
+
 from microdot import Microdot, Response
 from microdot.utemplate import Template, init_templates
 
@@ -17,5 +19,11 @@ async def index(req):
     return Template('index.html').render()
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)

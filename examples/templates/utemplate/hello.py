@@ -11,6 +11,8 @@ the app from this directory:
 then open http://127.0.0.1:5000/. The first request for a page compiles its
 template into templates/<name>_html.py.
 """
+import os
+
 from microdot import Microdot, Response
 from microdot.utemplate import Template
 
@@ -40,5 +42,11 @@ async def count_async(req, n):
     return Template('count.html').generate_async(range(1, min(n, 1000) + 1))
 
 
+def port_from_environment(default=5000):
+    getenv = getattr(os, 'getenv', None)    # a board has no environment
+    value = getenv('PORT') if getenv else None
+    return int(value) if value else default
+
+
 if __name__ == '__main__':
-    app.run(debug=True)
+    app.run(port=port_from_environment(), debug=True)
