@@ -8,7 +8,11 @@ the board), and not on one with another key.
 MicroPython needs micropython-lib's jwt for sessions; where the unix port
 cannot import it, its runs are skipped with the command that installs it.
 The unix port with the bundle frozen in (host_tests/frozen_firmware.py)
-has it frozen too: the login flow also runs there, in a 64 KiB heap.
+has it frozen too: the login flow also runs there, in a 64 KiB heap, on
+the 32-bit build of tools/unix32.py (a board is 32-bit) when MPY_DIR names
+a MicroPython checkout or that build is up to date, else on the 64-bit one
+of firmware/dist; skipped, saying why, when neither holds the current
+modules.
 """
 import os
 import subprocess
@@ -17,7 +21,7 @@ import httpx
 import pytest
 
 from conftest import runtime_command
-from frozen_firmware import start_frozen
+from frozen_firmware import board_firmware, start_frozen
 
 APP = 'examples/login/login.py'
 KEY = 'host-tests-login-key-0123456789abcdef'
@@ -57,7 +61,8 @@ def test_login_flow(start_server, runtime, request):
 def test_login_flow_on_the_frozen_firmware_in_a_64k_heap(start_server,
                                                          mpy_path):
     check_login_flow(start_frozen(start_server, mpy_path, APP, heap='64K',
-                                  env={'SECRET_KEY': KEY}))
+                                  env={'SECRET_KEY': KEY},
+                                  executable=board_firmware(mpy_path)))
 
 
 def check_login_flow(server):
