@@ -442,20 +442,78 @@ async def test_events_before_a_protocol_error_are_handled():
 
 
 # --- timeouts and the direct upgrade -----------------------------------------
-async def test_reads_wait_without_deadline_and_writes_keep_one():
-    data = frame(TEXT, 'a' * 40) + frame(CLOSE, close_payload(1000))
-    result = await exchange(echo_app(), data, chunk=16, io_timeout=5000)
+class SegmentPipe(Pipe):
+    """A Pipe whose reads return the given pieces, one per read."""
+
+    def __init__(self, pieces):
+        super().__init__(b'')
+        self.pieces = list(pieces)
+
+    async def read(self, n=-1):
+        self.read_deadlines.append((bool(self.written), self.conn.deadline))
+        await asyncio.sleep(0)
+        return self.pieces.pop(0) if self.pieces else b''
+
+
+async def segment_exchange(app, pieces, io_timeout=5000):
+    pipe = SegmentPipe([request_bytes()] + pieces)
+    conn = Connection(pipe, pipe, ('127.0.0.1', 4000))
+    conn.io_timeout = io_timeout
+    pipe.conn = conn
+    req = await Request.create(app, conn, conn, conn.client_addr)
+    res = await app.dispatch_request(req)
+    return Exchange(pipe, res)
+
+
+async def test_reads_between_messages_wait_without_deadline():
+    first = frame(TEXT, 'a' * 40)
+    bye = frame(CLOSE, close_payload(1000))
+    result = await segment_exchange(echo_app(), [
+        first[:3], first[3:20], first[20:], bye[:1], bye[1:]])
     pipe = result.pipe
     assert result.messages() == [(TEXT, 'a' * 40)]
     after = [deadline for upgraded, deadline in pipe.read_deadlines
              if upgraded]
-    # the frames took several reads, none of them under a deadline
-    assert len(after) >= 3
-    assert after == [None] * len(after)
+    assert len(after) == 5, after
+    # waiting for a message: no deadline; inside a frame: one deadline for
+    # the whole frame, not one per read; each frame a deadline of its own
+    assert after[0] is None and after[3] is None
+    assert after[1] is not None and after[1] == after[2]
+    assert after[4] is not None
     # every write (101, echo, close) ran under the app's io_timeout
     assert len(pipe.write_deadlines) == 3
     assert None not in pipe.write_deadlines
-    assert result.pipe.conn.io_timeout == 5000   # given back afterwards
+    assert pipe.conn.io_timeout == 5000   # given back afterwards
+    assert pipe.conn.deadline is None
+
+
+async def test_wait_for_the_next_fragment_has_a_deadline():
+    part = frame(TEXT, 'ab', fin=False)
+    rest = frame(CONT, 'cd')
+    result = await segment_exchange(echo_app(), [
+        part, rest[:2], rest[2:], frame(CLOSE, close_payload(1000))])
+    assert result.messages() == [(TEXT, 'abcd')]
+    after = [deadline for upgraded, deadline in result.pipe.read_deadlines
+             if upgraded]
+    assert after[0] is None
+    # from the end of the first fragment to the end of the second
+    assert after[1] is not None and after[1] == after[2]
+    assert after[3] is None
+
+
+async def test_idle_timeout_gives_reads_between_messages_a_deadline():
+    saved = WebSocket.idle_timeout
+    WebSocket.idle_timeout = 60
+    try:
+        result = await segment_exchange(echo_app(), [
+            frame(TEXT, 'x'), frame(CLOSE, close_payload(1000))],
+            io_timeout=None)
+    finally:
+        WebSocket.idle_timeout = saved
+    after = [deadline for upgraded, deadline in result.pipe.read_deadlines
+             if upgraded]
+    assert len(after) == 2 and None not in after
+    assert result.pipe.write_deadlines == [None, None, None]
 
 
 async def test_websocket_upgrade_in_a_plain_handler():
@@ -480,6 +538,7 @@ async def test_websocket_constants_and_defaults():
     assert (WebSocket.CONT, WebSocket.TEXT, WebSocket.BINARY) == (0, 1, 2)
     assert (WebSocket.CLOSE, WebSocket.PING, WebSocket.PONG) == (8, 9, 10)
     assert WebSocket.max_message_length == -1
+    assert WebSocket.idle_timeout is None
     assert issubclass(WebSocketError, Exception)
 
 

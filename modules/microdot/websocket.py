@@ -14,13 +14,22 @@ A handler decorated with ``with_websocket`` receives a ``WebSocket``::
 When the client closes the connection, or breaks the protocol (the
 WebSocket is then closed with the matching code), ``receive()`` raises
 ``WebSocketError``; the decorator ends the handler there without logging
-anything. Reads wait for the client as long as it takes; writes are held
-to the app's ``io_timeout``.
+anything.
+
+Timeouts, all through the server's connection deadline and its sweeper
+(no timer of their own): between messages ``receive()`` waits for the
+client as long as it takes, unless ``WebSocket.idle_timeout`` is set (then
+1001). A frame that has begun, or the next frame of an unfinished
+fragmented message, must arrive whole within the app's ``io_timeout``,
+else the connection is closed with 1008: a client that sends half a frame
+and stalls holds neither the handler nor the frame's buffer. Each write is
+held to ``io_timeout`` too.
 """
 import asyncio
 import binascii
 
-from .compat import CancelledError, is_disconnect, print_exception
+from .compat import (CancelledError, is_disconnect, print_exception,
+                     ticks_ms, ticks_add, ticks_diff)
 from .http import HTTPException
 from .response import Response
 from . import wsframe
@@ -147,6 +156,20 @@ class WebSocket:
     #: Longest message accepted, in bytes; a longer one closes the
     #: connection with code 1009. -1: no limit but available memory.
     max_message_length = -1
+    #: Seconds the client may stay silent between messages (a ping counts
+    #: as a sign of life) before the server closes the connection with
+    #: code 1001. None: no limit. A frame that has begun is held to the
+    #: app's ``io_timeout`` instead (code 1008), whatever this says.
+    idle_timeout = None
+
+    # Deadlines (ticks_ms values) of the read and the write in progress;
+    # the connection's deadline is the earlier of the two. The class holds
+    # the defaults, so that an instance stores only what it sets.
+    _io_timeout = None      # ms: the connection's io_timeout
+    _read_deadline = None
+    _write_deadline = None
+    _frame_deadline = None  # for the frame after frame number _frame_key
+    _frame_key = -1
 
     def __init__(self, request):
         self.request = request
@@ -155,7 +178,6 @@ class WebSocket:
         self.close_code = None
         self.rsock, self.wsock = request.sock
         self._conn = getattr(request, 'connection', None)
-        self._write_timeout = None
         self._parser = None
         self._lock = asyncio.Lock()
 
@@ -167,8 +189,8 @@ class WebSocket:
                                  request.headers)
         conn = self._conn
         if conn is not None:
-            # from now on reads wait for the client as long as it takes
-            self._write_timeout = conn.io_timeout
+            # from now on this object sets the connection's deadline
+            self._io_timeout = conn.io_timeout
             conn.io_timeout = None
         self._parser = FrameParser(self.max_message_length)
         await self._write(
@@ -191,7 +213,12 @@ class WebSocket:
                 await self._fail(exc.code, exc.reason)
                 continue
             if event is None:
-                data = await self._read()
+                data = await self._read(self._next_deadline(parser))
+                if data is None:     # the deadline passed
+                    if parser.in_frame():
+                        await self._fail(wsframe.CLOSE_POLICY,
+                                         'Frame not completed in time')
+                    await self._fail(wsframe.CLOSE_GOING_AWAY, 'Idle timeout')
                 if not data:
                     self.closed = True
                     self.close_code = 1006
@@ -247,8 +274,39 @@ class WebSocket:
     def _release(self):
         """Give the connection its io_timeout back, for whatever the
         server still writes on it."""
-        if self._conn is not None and self._write_timeout is not None:
-            self._conn.io_timeout = self._write_timeout
+        if self._conn is not None and self._io_timeout is not None:
+            self._conn.io_timeout = self._io_timeout
+
+    def _next_deadline(self, parser):
+        """The deadline of the read receive() is about to make: io_timeout
+        from the first read of a frame (or of the wait for the next frame
+        of a fragmented message) to the frame's end; between messages
+        idle_timeout from now, or None."""
+        if self._conn is None:
+            return None
+        if parser.in_frame():
+            if self._io_timeout is None:
+                return None
+            if self._frame_key != parser.frames or \
+                    self._frame_deadline is None:
+                self._frame_key = parser.frames
+                self._frame_deadline = ticks_add(ticks_ms(), self._io_timeout)
+            return self._frame_deadline
+        self._frame_deadline = None
+        idle = self.idle_timeout
+        if idle is None:
+            return None
+        return ticks_add(ticks_ms(), int(idle * 1000))
+
+    def _arm(self):
+        """Give the connection the earlier of the read and write
+        deadlines, for the server's sweeper to enforce."""
+        deadline = self._read_deadline
+        other = self._write_deadline
+        if deadline is None or (other is not None and
+                                ticks_diff(other, deadline) < 0):
+            deadline = other
+        self._conn.deadline = deadline
 
     async def _await_close_reply(self):
         parser = self._parser
@@ -280,15 +338,32 @@ class WebSocket:
         except WebSocketError:
             pass                    # the client has gone already
 
-    async def _read(self):
-        """The next bytes from the client; b'' once it has gone. While
-        waiting, the connection counts as idle, so that a server shutdown
-        may end it."""
+    async def _read(self, deadline=None):
+        """The next bytes from the client; b'' once it has gone, None when
+        the server's sweeper ended the wait at ``deadline``. While waiting,
+        the connection counts as idle, so that a server shutdown may end
+        it."""
         conn = self._conn
-        if conn is not None:
+        if conn is None:
+            deadline = None
+        else:
             conn.idle = True
+            if deadline is not None or self._read_deadline is not None:
+                self._read_deadline = deadline
+                self._arm()
         try:
             return await self.rsock.read(_READ_SIZE)
+        except CancelledError:
+            # the sweeper's cancel is ours only if our deadline has passed:
+            # a shutdown, or a stalled write, goes on up
+            if deadline is None or not conn.timed_out or \
+                    ticks_diff(ticks_ms(), deadline) < 0:
+                raise
+            conn.timed_out = False
+            uncancel = getattr(conn.task, 'uncancel', None)
+            if uncancel is not None:    # CPython 3.11+: the cancel is spent
+                uncancel()
+            return None
         except Exception as exc:
             if is_disconnect(exc):
                 return b''
@@ -296,6 +371,9 @@ class WebSocket:
         finally:
             if conn is not None:
                 conn.idle = False
+                if self._read_deadline is not None:
+                    self._read_deadline = None
+                    self._arm()
 
     async def _send_frame(self, opcode, payload):
         head = frame_header(opcode, len(payload))
@@ -315,14 +393,19 @@ class WebSocket:
 
     async def _write(self, data):
         conn = self._conn
-        if conn is None or self._write_timeout is None:
+        if conn is None:
             await self.wsock.awrite(data)
             return
-        conn.io_timeout = self._write_timeout
+        if self._io_timeout is not None:
+            self._write_deadline = ticks_add(ticks_ms(), self._io_timeout)
+            self._arm()
         try:
+            # conn.io_timeout is None: the write sets no deadline, but it
+            # clears the connection's at its end, which _arm puts back
             await self.wsock.awrite(data)
         finally:
-            conn.io_timeout = None
+            self._write_deadline = None
+            self._arm()
 
 
 async def websocket_upgrade(request):

@@ -38,6 +38,7 @@ CLOSE_NORMAL = const(1000)
 CLOSE_GOING_AWAY = const(1001)
 CLOSE_PROTOCOL_ERROR = const(1002)
 CLOSE_BAD_DATA = const(1007)
+CLOSE_POLICY = const(1008)
 CLOSE_TOO_BIG = const(1009)
 CLOSE_INTERNAL_ERROR = const(1011)
 
@@ -187,6 +188,15 @@ class FrameParser:
         self._message_opcode = 0
         self._error = None
         self.closed = False        # a close frame has been parsed
+        #: Frames parsed whole so far (wraps at 2**30).
+        self.frames = 0
+
+    def in_frame(self):
+        """True while a frame has begun and not ended (part of its header
+        or payload has arrived), or a fragmented message waits for its next
+        frame: the peer owes more bytes."""
+        return self._have > 0 or self._payload is not None or \
+            self._message is not None
 
     def receive_data(self, data):
         if self._pos < len(self._data):
@@ -322,6 +332,7 @@ class FrameParser:
     def _end_frame(self):
         payload = self._payload
         self._payload = None
+        self.frames = (self.frames + 1) & 0x3fffffff
         opcode = self._opcode
         if opcode >= CLOSE:
             if opcode == CLOSE:
