@@ -87,9 +87,14 @@ class ChunkedBodyReader(_BodyReader):
         self.in_chunk = 0          # bytes left in the current chunk
         self.done = False
         self.pending = b''         # bytes given back with unread()
+        self.pending_at = 0        # how many of them read() handed out
 
     def unread(self, data):
-        self.pending = data + self.pending
+        rest = self.pending
+        if self.pending_at:
+            rest = rest[self.pending_at:]
+            self.pending_at = 0
+        self.pending = data + rest if rest else data
 
     async def read_up_to(self, limit):
         """As much of the body as arrives, up to ``limit`` bytes: all of it
@@ -102,7 +107,8 @@ class ChunkedBodyReader(_BodyReader):
                 break
             parts.append(data)
             size += len(data)
-        return b''.join(parts)
+        # a join copies even a single piece on MicroPython
+        return parts[0] if len(parts) == 1 else b''.join(parts)
 
     async def _next_chunk(self):
         if self.total:             # the CRLF that ends the previous chunk
@@ -118,6 +124,33 @@ class ChunkedBodyReader(_BodyReader):
         if self.total > self.limit:
             raise ProtocolError(413)
         self.in_chunk = size
+
+    def _chunk_head(self):
+        """The next chunk's size line, parsed where it lies in the
+        connection's buffer: no coroutines, and one slice to drop it where
+        readexactly() and readuntil() would copy the rest of the buffer
+        twice. False, with nothing consumed, when the line is not all there,
+        is not well framed or is the last chunk's: _next_chunk() then reads
+        it, and refuses it as it should."""
+        conn = self.conn
+        buf = conn.buffer
+        start = 0
+        if self.total:             # the CRLF that ends the previous chunk
+            if len(buf) < 2 or buf[0] != 13 or buf[1] != 10:
+                return False
+            start = 2
+        end = buf.find(b'\n', start)
+        if end <= start or buf[end - 1] != 13:
+            return False
+        size = parse_chunk_size(buf[start:end - 1])
+        if size == 0:
+            return False
+        self.total += size
+        if self.total > self.limit:
+            raise ProtocolError(413)
+        conn._take(end + 1)
+        self.in_chunk = size
+        return True
 
     async def _line(self):
         # up to LF, so that a bare LF is refused at once, not after a wait
@@ -136,31 +169,48 @@ class ChunkedBodyReader(_BodyReader):
                 raise ProtocolError(400, 'Malformed trailer')
         raise ProtocolError(431)
 
-    async def read(self, n=-1):
-        if self.pending:
-            if n < 0:
-                data = self.pending + await self._read_chunks(-1)
-                self.pending = b''
-                return data
-            data, self.pending = self.pending[:n], self.pending[n:]
-            return data
-        return await self._read_chunks(n)
+    def _take_pending(self, n):
+        # what unread() gave back is handed out from an offset: slicing off
+        # the rest at each read would copy it again and again
+        pending = self.pending
+        at = self.pending_at
+        end = len(pending) if n < 0 else at + n
+        if end < len(pending):
+            self.pending_at = end
+            return pending[at:end]
+        self.pending = b''
+        self.pending_at = 0
+        return pending[at:] if at else pending
 
-    async def _read_chunks(self, n):
-        parts = []
-        wanted = n
-        while not self.done and wanted != 0:
+    async def read(self, n=-1):
+        # one coroutine per read, as LengthBodyReader's: each call of an
+        # async function allocates its frame
+        if self.pending:
+            data = self._take_pending(n)
+            if n >= 0:
+                return data
+            more = await self.read(-1)
+            return data + more if more else data
+        parts = None
+        while not self.done and n != 0:
             if self.in_chunk == 0:
-                await self._next_chunk()
+                if not self._chunk_head():
+                    await self._next_chunk()
                 continue
-            size = self.in_chunk if wanted < 0 else min(wanted, self.in_chunk)
-            if not self.conn.buffer and \
-                    not await self.conn._fill(_read_size(size)):
+            size = self.in_chunk if n < 0 or n > self.in_chunk else n
+            conn = self.conn
+            if not conn.buffer and not await conn._fill(_read_size(size)):
                 raise EOFError('Body ended early')
-            data = self.conn._take(size)
+            data = conn._take(size)
             self.in_chunk -= len(data)
-            parts.append(data)
-            if wanted > 0:
-                wanted -= len(data)
-                break  # give back what arrived rather than wait for more
-        return b''.join(parts)
+            if n > 0:
+                # what arrived rather than wait for more: one piece, handed
+                # on as it is (a join would copy it)
+                return data
+            if parts is None:
+                parts = [data]
+            else:
+                parts.append(data)
+        if parts is None:
+            return b''
+        return parts[0] if len(parts) == 1 else b''.join(parts)
