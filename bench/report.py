@@ -43,15 +43,20 @@ def _geomean_rps(results, group_prefix):
 
 
 def targets(results):
-    """Rows of (what, ours, ref, ratio, goal text, met or None)."""
+    """Rows of (what, ours, ref, ratio, goal text, met or None, bare): bare
+    is the bare asyncio server's figure and its ratio to the reference's
+    (the floor of the ratio), as text, or '-'."""
     out = []
 
-    def add(what, ours, ref, ratio, goal, at_most, unit=''):
+    def add(what, ours, ref, ratio, goal, at_most, unit='', bare=None):
         met = None if ratio is None else (
             ratio <= goal if at_most else ratio >= goal)
+        floor = _ratio(bare, ref)
         out.append((what, _fmt(ours, unit), _fmt(ref, unit), ratio,
                     ('<= ' if at_most else '>= ') + '{:g}x'.format(goal),
-                    met))
+                    met, '-' if bare is None else '{} ({})'.format(
+                        _fmt(bare, unit),
+                        '-' if floor is None else _fmt_ratio(floor))))
 
     for c in (1, 10):
         row = _find(results, MPY, 'hello', c, False)
@@ -59,21 +64,22 @@ def targets(results):
             ours, ref = row['ours']['cpu_us'], row['ref']['cpu_us']
             add('unix port, hello, new connection, c={}: server CPU per '
                 'request'.format(c), ours, ref, _ratio(ours, ref),
-                TARGET_GOALS['cpu_new'], True, ' us')
+                TARGET_GOALS['cpu_new'], True, ' us',
+                (row.get('bare') or {}).get('cpu_us'))
     for c in (1, 10):
         row = _find(results, MPY, 'hello', c, True)
         if row and row.get('ours') and row.get('ref'):
             ours, ref = row['ours']['rps'], row['ref']['rps']
             add('unix port, hello, keep-alive (wrk), c={}: requests/s'.format(
                 c), ours, ref, _ratio(ours, ref), TARGET_GOALS['keep_alive'],
-                False, '/s')
+                False, '/s', (row.get('bare') or {}).get('rps'))
     memory = results.get('memory')
     if memory:
         per = memory.get('bytes_per_request') or {}
         add('unix port: bytes allocated per request (new connection)',
             per.get('ours'), per.get('ref'),
             _ratio(per.get('ours'), per.get('ref')),
-            TARGET_GOALS['bytes'], True, ' B')
+            TARGET_GOALS['bytes'], True, ' B', per.get('bare'))
         imp = memory.get('import') or {}
         add('unix port: heap after `import microdot` (.mpy)',
             imp.get('ours'), imp.get('ref'),
@@ -91,7 +97,7 @@ def targets(results):
                 'c={}'.format(label, figures.get('heap_requests'), c),
                 pair.get('ours'), pair.get('ref'),
                 _ratio(pair.get('ours'), pair.get('ref')),
-                TARGET_GOALS[key], True, ' B')
+                TARGET_GOALS[key], True, ' B', pair.get('bare'))
     flash = results.get('flash')
     if flash:
         ours, ref = flash['ours']['core'], flash['ref']['core']
@@ -130,10 +136,12 @@ def _verdict(met):
 
 def targets_text(results):
     lines = ['', 'Targets (ours vs reference, same run):']
-    for what, ours, ref, ratio, goal, met in targets(results):
-        lines.append('  {:<8} {:>6} (goal {:>7})  {}  [ours {}, ref {}]'.format(
-            _verdict(met), '-' if ratio is None else _fmt_ratio(ratio),
-            goal, what, ours, ref))
+    for what, ours, ref, ratio, goal, met, bare in targets(results):
+        lines.append('  {:<8} {:>6} (goal {:>7})  {}  [ours {}, ref {}, '
+                     'bare {}]'.format(
+                         _verdict(met),
+                         '-' if ratio is None else _fmt_ratio(ratio), goal,
+                         what, ours, ref, bare))
     for note in results.get('notes', ()):
         lines.append('  note: ' + note)
     return '\n'.join(lines)
@@ -159,38 +167,88 @@ def _cell_ratio(a, b, invert=False):
 
 
 def _heap_table(memory):
-    """The rows of a MicroPython heap table (from .mpy or frozen)."""
-    out = ['| | ours | reference | ratio |', '| --- | ---: | ---: | ---: |']
+    """The rows of a MicroPython heap table (from .mpy or frozen): ours,
+    the reference, and the bare asyncio server, the floor."""
+    out = ['| | ours | reference | ours/ref | bare | bare/ref |',
+           '| --- | ---: | ---: | ---: | ---: | ---: |']
 
-    def line(label, ours, ref):
-        out.append('| {} | {} | {} | {} |'.format(
-            label, _fmt(ours, ' B'), _fmt(ref, ' B'),
-            _cell_ratio(ours, ref)))
-    line('heap after `import microdot`', memory['import']['ours'],
-         memory['import']['ref'])
-    serving = memory.get('import_serving') or {}
+    def line(label, figures, key=None):
+        figures = figures or {}
+
+        def get(which):
+            value = figures.get(which)
+            if key is not None and value is not None:
+                value = value.get(key)
+            return value
+        ours, ref, bare = get('ours'), get('ref'), get('bare')
+        out.append('| {} | {} | {} | {} | {} | {} |'.format(
+            label, _fmt(ours, ' B'), _fmt(ref, ' B'), _cell_ratio(ours, ref),
+            _fmt(bare, ' B'), _cell_ratio(bare, ref)))
+    line('heap after `import microdot`', memory['import'])
     line('heap after importing what serving needs (`from microdot '
          'import Microdot, Request, Response`, and our server module)',
-         serving.get('ours'), serving.get('ref'))
-    line('bytes allocated per request, new connection',
-         memory['bytes_per_request']['ours'],
-         memory['bytes_per_request']['ref'])
-    line('bytes allocated per request, keep-alive',
-         memory['bytes_per_request_keep_alive']['ours'],
-         memory['bytes_per_request_keep_alive']['ref'])
+         memory.get('import_serving'))
+    requests = memory.get('bytes_requests')
+    sent = ' ({} requests, 1 client)'.format(requests) if requests else ''
+    line('bytes allocated per request, new connection' + sent,
+         memory['bytes_per_request'])
+    line('bytes allocated per request, keep-alive' + sent,
+         memory['bytes_per_request_keep_alive'])
     live = memory['live_heap']
-    line('heap in use when idle, after start',
-         live['ours'] and live['ours']['idle'],
-         live['ref'] and live['ref']['idle'])
-    line('largest live heap under load (10 clients)',
-         live['ours'] and live['ours']['live_max'],
-         live['ref'] and live['ref']['live_max'])
+    line('heap in use when idle, after one request', live, 'idle')
+    seconds = memory.get('load_seconds')
+    line('largest live heap under load (10 clients{})'.format(
+        ', {:g} s'.format(seconds) if seconds else ''), live, 'live_max')
     for c, pair in sorted(memory['smallest_heap'].items(),
                           key=lambda item: int(item[0])):
         line('smallest `-X heapsize` serving {} requests, {} '
-             'client(s)'.format(memory['heap_requests'], c),
-             pair['ours'], pair['ref'])
+             'client(s)'.format(memory['heap_requests'], c), pair)
+    loads = []
+    for which, label in (('ours', 'ours'), ('ref', 'the reference'),
+                         ('bare', 'bare')):
+        figures = live.get(which)
+        if figures and 'samples' in figures:
+            loads.append('{} served {} requests and was sampled {} '
+                         'times'.format(label, figures['requests'],
+                                        figures['samples']))
+    if loads:
+        out += ['', 'Under load: ' + '; '.join(loads) + '.']
     return out
+
+
+def _memory_method(memory):
+    """The method line of the MicroPython memory figures."""
+    bisections = memory.get('heap_bisections', 1)
+    return (
+        '- MicroPython figures are for the mpy-cross output of both '
+        'frameworks, or for both frozen into a firmware where a table says '
+        'so; the bare column is bench/apps/bare.py, the bare asyncio server, '
+        'on the same interpreter as ours. The server script (app.py or '
+        'bare.py) is compiled from source on the heap in every column, and '
+        'so is the probe (bench/apps/memprobe.py) where it answers. Bytes '
+        'allocated per request: `micropython.mem_total()` before and after '
+        '{} requests from one client (read through `/__mem`, whose own cost '
+        'is subtracted). Live heap: a task in the server runs '
+        '`gc.collect()` and reads `gc.mem_alloc()` whenever the event loop '
+        'gets to it (it waits with `asyncio.sleep_ms(0)`: once or twice '
+        'per request served, always between steps of the server\'s tasks, '
+        'where a suspended request keeps its objects); idle is the smallest '
+        'figure over {:g} s with nothing to serve, after one request; under '
+        'load, the largest while 10 clients send requests, each on a new '
+        'connection, for {:g} s (the server runs slower while it collects '
+        'so often; the requests served and samples taken are under each '
+        'table). Smallest `-X heapsize`: bisection to {:g} KiB over fresh '
+        'servers, a size passing when the server answers all {} requests (a '
+        'run stops at the first failed one); at 10 clients the figure is the '
+        'largest of {} bisections: how the heap fragments depends on how '
+        'the clients\' connections interleave, so a size may pass in one run '
+        'and fail in the next, and one bisection moved by several KiB '
+        'between runs.'.format(
+            memory.get('bytes_requests', 1000),
+            memory.get('quiet_seconds', 0.3),
+            memory.get('load_seconds', 2),
+            memory.get('heap_step', 1024) / 1024,
+            memory.get('heap_requests', 1000), bisections))
 
 
 def render(results):
@@ -217,18 +275,20 @@ def render(results):
            'every connection after one response, so under wrk it pays a '
            'new connection per request.'.format(
                results['rounds'], results['duration']),
-           '- MicroPython figures are for the mpy-cross output of both '
-           'frameworks, or for both frozen into a firmware where a table '
-           'says so (`-X heapsize` bisected to 1 KiB; bytes per request '
-           'from `micropython.mem_total()`; live heap sampled after '
-           '`gc.collect()` every 20 ms while 10 clients load the server).',
+           _memory_method(results.get('memory') or
+                          results.get('frozen') or {}),
            '', '## Targets', '',
-           '| | ours | reference | ratio | goal | |',
-           '| --- | ---: | ---: | ---: | --- | --- |']
-    for what, ours, ref, ratio, goal, met in targets(results):
-        out.append('| {} | {} | {} | {} | {} | {} |'.format(
+           'The last column is the bare asyncio server (bench/apps/bare.py) '
+           'and its ratio to the reference: the floor, what a server that '
+           'does nothing but read a request and write a fixed answer costs '
+           'on the same interpreter. A goal below that ratio cannot be met '
+           'by a server on asyncio.', '',
+           '| | ours | reference | ratio | goal | | bare (bare/ref) |',
+           '| --- | ---: | ---: | ---: | --- | --- | ---: |']
+    for what, ours, ref, ratio, goal, met, bare in targets(results):
+        out.append('| {} | {} | {} | {} | {} | {} | {} |'.format(
             what, ours, ref, '-' if ratio is None else _fmt_ratio(ratio),
-            goal, _verdict(met)))
+            goal, _verdict(met), bare))
     for note in results.get('notes', ()):
         out += ['', 'Note: ' + note]
     groups = []
@@ -269,13 +329,14 @@ def render(results):
         if modules:
             out += ['', 'Heap taken by each core module once imported (from '
                     '.mpy, each after the modules it imports; the bytecode of '
-                    'a module loaded from a .mpy file lives in the heap, which '
-                    'a module frozen into the firmware does not need):', '',
+                    'a module loaded from a .mpy file lives in the heap, '
+                    'which a module frozen into the firmware does not '
+                    'need):', '',
                     '| module | heap |', '| --- | ---: |']
             for which, label in (('ours', 'ours'), ('ref', 'reference')):
                 for name, size in modules.get(which, {}).items():
-                    out.append('| {} `{}` | {} |'.format(label, name,
-                                                          _fmt(size, ' B')))
+                    out.append('| {} `{}` | {} |'.format(
+                        label, name, _fmt(size, ' B')))
                 out.append('| {} **total** | **{}** |'.format(
                     label, _fmt(sum(modules.get(which, {}).values()), ' B')))
         out += ['', 'Heap allocated by importing each extension after '
@@ -318,7 +379,9 @@ def render(results):
     flash = results.get('flash')
     if flash:
         out += ['', '## Flash: mpy-cross output (bytes)', '',
-                'Core = what serving the app needs: the modules that `from microdot import Microdot, Request, Response` loads, and our server module (loaded by `app.run()`): ours `{}`; the '
+                'Core = what serving the app needs: the modules that `from '
+                'microdot import Microdot, Request, Response` loads, and our '
+                'server module (loaded by `app.run()`): ours `{}`; the '
                 'reference `{}`.'.format(
                     '`, `'.join(flash['ours']['core_modules']),
                     '`, `'.join(flash['ref']['core_modules'])), '',
@@ -346,5 +409,5 @@ def render(results):
             'round. Interleaving puts the servers under the same conditions; '
             'single figures move by several per cent between runs.',
             '', 'Run time of the suite: {:.0f} s.'.format(
-        results.get('seconds', 0)), '']
+                results.get('seconds', 0)), '']
     return '\n'.join(out)

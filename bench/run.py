@@ -566,12 +566,44 @@ def flash_sizes(which):
             'core': sum(sizes.get(n, 0) for n in core_names)}
 
 
-def _mem_probe(server):
-    """(mem_total, mem_current, mem_alloc, live_max) from /__mem."""
+# Live heap: the sampler of bench/apps/memprobe.py collects and reads
+# gc.mem_alloc() whenever the event loop gets to it (it waits SAMPLE_MS, 0:
+# about once per request served), over QUIET_SECONDS with nothing to serve,
+# then while the load lasts LOAD_SECONDS.
+SAMPLE_MS = 0
+QUIET_SECONDS = 0.3
+LOAD_SECONDS, LOAD_SECONDS_QUICK = 2, 1
+# the smallest heap at several clients: the largest of this many
+# bisections
+HEAP_BISECTIONS, HEAP_BISECTIONS_QUICK = 3, 1
+
+
+class Subject:
+    """What a column of the heap tables measures: a server script (app.py
+    on one side's microdot, or the bare asyncio server) on an
+    Interpreter."""
+
+    def __init__(self, interpreter, script='app.py'):
+        self.interpreter = interpreter
+        self.script = script
+
+    def __repr__(self):
+        return '{} {}'.format(self.interpreter, self.script)
+
+    def server(self, role, heap=None):
+        return mpy_server('micropython {} {} {}'.format(
+            self.interpreter.which, self.script[:-3], role),
+            self.interpreter, heap, self.script)
+
+
+def _mem_probe(server, sample=None):
+    """[mem_total, mem_current, mem_alloc, live_max, live_min, samples]
+    from /__mem (bench/apps/memprobe.py); with `sample`, the sampler's
+    figures are cleared after the answer (and it starts)."""
+    query = '' if sample is None else '?sample={}'.format(sample)
     with socket.create_connection((HOST, server.port), timeout=10) as sock:
-        sock.sendall('GET /__mem?sample={} HTTP/1.1\r\nHost: x\r\n'
-                     'Connection: close\r\n\r\n'.format(
-                         getattr(server, 'sample', '')).encode())
+        sock.sendall('GET /__mem{} HTTP/1.1\r\nHost: x\r\n'
+                     'Connection: close\r\n\r\n'.format(query).encode())
         data = b''
         while True:
             more = sock.recv(4096)
@@ -581,8 +613,8 @@ def _mem_probe(server):
     return [int(v) for v in data.split(b'\r\n\r\n', 1)[1].split()]
 
 
-def bytes_per_request(interpreter, requests, keep_alive):
-    server = mpy_server('micropython {} mem'.format(interpreter), interpreter)
+def bytes_per_request(subject, requests, keep_alive):
+    server = subject.server('mem')
     if not server.start(['mem']):
         return None
     try:
@@ -602,29 +634,32 @@ def bytes_per_request(interpreter, requests, keep_alive):
         server.stop()
 
 
-def live_heap(interpreter, requests, concurrency):
-    """Largest heap still in use after a collection, while serving."""
-    server = mpy_server('micropython {} live'.format(interpreter),
-                        interpreter)
+def live_heap(subject, seconds, concurrency):
+    """The heap in use after a collection: idle (the smallest figure seen
+    while nothing but the sampler runs, after one request served) and
+    under load (the largest while `concurrency` clients send requests,
+    each on a new connection, for `seconds`)."""
+    server = subject.server('live')
     if not server.start(['mem']):
         return None
     try:
-        server.sample = 1
-        idle = _mem_probe(server)
+        _mem_probe(server, SAMPLE_MS)
+        time.sleep(QUIET_SECONDS)
+        idle = _mem_probe(server, SAMPLE_MS)
         request = loadgen.build_request(server.port, '/')
         result = loadgen.run(server.port, request, concurrency,
-                             requests=requests)
-        time.sleep(0.1)
-        loaded = _mem_probe(server)
-        return {'idle': idle[2], 'live_max': loaded[3],
-                'errors': result['errors']}
+                             duration=seconds)
+        loaded = _mem_probe(server, SAMPLE_MS)
+        return {'idle': idle[4], 'idle_samples': idle[5],
+                'live_max': loaded[3], 'samples': loaded[5],
+                'requests': result['requests'], 'errors': result['errors'],
+                'seconds': result['elapsed']}
     finally:
         server.stop()
 
 
-def serves_with_heap(interpreter, heap, requests, concurrency):
-    server = mpy_server('micropython {} heap'.format(interpreter),
-                        interpreter, heap)
+def serves_with_heap(subject, heap, requests, concurrency):
+    server = subject.server('heap', heap)
     try:
         if not server.start(timeout=10):
             return False
@@ -639,26 +674,38 @@ def serves_with_heap(interpreter, heap, requests, concurrency):
         server.stop()
 
 
-def smallest_heap(interpreter, requests, concurrency, step=1024):
-    """Bisection over -X heapsize: the smallest that serves every request."""
-    lo, hi = 4 * 1024, 64 * 1024
-    while not serves_with_heap(interpreter, hi, requests, concurrency):
+def bisect_heap(subject, requests, concurrency, step):
+    """Bisection over -X heapsize: the smallest that served every request
+    (each size tried once, in a fresh process)."""
+    lo, hi = 2 * 1024, 64 * 1024
+    while not serves_with_heap(subject, hi, requests, concurrency):
         lo, hi = hi, hi * 2
         if hi > 4 * 1024 * 1024:
             return None
     while hi - lo > step:
         mid = (lo + hi) // 2 // step * step
-        if serves_with_heap(interpreter, mid, requests, concurrency):
+        if serves_with_heap(subject, mid, requests, concurrency):
             hi = mid
         else:
             lo = mid
     return hi
 
 
+def smallest_heap(subject, requests, concurrency, step, bisections):
+    """The largest of `bisections` bisections: whether a size serves
+    depends on how the heap fragments, which at several clients changes
+    from run to run, so a single bisection can land on a lucky run."""
+    found = [bisect_heap(subject, requests, concurrency, step)
+             for _ in range(bisections)]
+    return None if None in found else max(found)
+
+
 def heap_figures(interpreters, quick):
-    """What both sides' servers take from the heap, on the given
-    interpreters ({'ours': ..., 'ref': ...}): after the imports, per
-    request, idle and under load, and the smallest heap that serves."""
+    """What the servers take from the heap, on the given interpreters
+    ({'ours': ..., 'ref': ...}): both frameworks' app.py, and the bare
+    asyncio server (on ours' interpreter) as the floor: after the imports
+    (not the bare server), per request, idle and under load, and the
+    smallest heap that serves."""
     result = {'import': {}, 'import_serving': {}}
     for which, interpreter in interpreters.items():
         core, _, serving = import_heap(interpreter, serving_too=True)
@@ -667,25 +714,33 @@ def heap_figures(interpreters, quick):
     kind = interpreters['ours'].kind
     log('bench: {}: import heap: ours {} B, reference {} B'.format(
         kind, result['import']['ours'], result['import']['ref']))
-    requests = 200 if quick else 1000
+    subjects = {'bare': Subject(interpreters['ours'], 'bare.py'),
+                'ours': Subject(interpreters['ours']),
+                'ref': Subject(interpreters['ref'])}
+    requests = result['bytes_requests'] = 200 if quick else 1000
     for key, keep_alive in (('bytes_per_request', False),
                             ('bytes_per_request_keep_alive', True)):
-        result[key] = {w: bytes_per_request(i, requests, keep_alive)
-                       for w, i in interpreters.items()}
-    log('bench: {}: bytes per request: {}'.format(
-        kind, result['bytes_per_request']))
-    result['live_heap'] = {w: live_heap(i, requests, 10)
-                           for w, i in interpreters.items()}
-    log('bench: {}: live heap under load: {}'.format(
-        kind, result['live_heap']))
+        result[key] = {w: bytes_per_request(s, requests, keep_alive)
+                       for w, s in subjects.items()}
+        log('bench: {}: {}: {}'.format(kind, key, result[key]))
+    result['quiet_seconds'] = QUIET_SECONDS
+    result['load_seconds'] = LOAD_SECONDS_QUICK if quick else LOAD_SECONDS
+    result['live_heap'] = {w: live_heap(s, result['load_seconds'], 10)
+                           for w, s in subjects.items()}
+    log('bench: {}: live heap: {}'.format(kind, result['live_heap']))
     heap_requests = 300 if quick else 1000
     result['heap_requests'] = heap_requests
+    result['heap_step'] = 4096 if quick else 1024
+    result['heap_bisections'] = HEAP_BISECTIONS_QUICK if quick else \
+        HEAP_BISECTIONS
     result['smallest_heap'] = {}
     for concurrency in (1, 10):
+        # one client serves the same way every run: one bisection
+        bisections = result['heap_bisections'] if concurrency > 1 else 1
         result['smallest_heap'][concurrency] = {
-            w: smallest_heap(i, heap_requests, concurrency,
-                             4096 if quick else 1024)
-            for w, i in interpreters.items()}
+            w: smallest_heap(s, heap_requests, concurrency,
+                             result['heap_step'], bisections)
+            for w, s in subjects.items()}
         log('bench: {}: smallest heap at {} client(s): {}'.format(
             kind, concurrency, result['smallest_heap'][concurrency]))
     return result

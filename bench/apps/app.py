@@ -6,10 +6,8 @@ share. Runs on CPython and on the MicroPython unix port::
 
     app.py PORT [mem]
 
-``mem`` (MicroPython) adds ``/__mem``, which answers the bytes allocated so
-far (read before it collects), the heap in use after a collection, and the
-largest live heap seen by a sampler task (started by ``/__mem?sample=1``)
-that collects every 20 ms.
+``mem`` (MicroPython) adds ``/__mem``, the heap probe of memprobe.py (the
+bytes allocated so far, the heap in use, and what a sampler task saw).
 """
 import sys
 
@@ -58,30 +56,11 @@ def create_app(cls):
 
 
 def add_memory_probe(app):
-    import asyncio
-    import gc
-    import micropython
-
-    state = {'live_max': 0, 'samples': 0}
-
-    async def sample():
-        while True:
-            await asyncio.sleep_ms(20)
-            gc.collect()
-            live = gc.mem_alloc()
-            state['samples'] += 1
-            if live > state['live_max']:
-                state['live_max'] = live
+    import memprobe
 
     @app.route('/__mem')
     async def mem(req):
-        if state['samples'] == 0 and req.args.get('sample'):
-            state['samples'] = 1
-            asyncio.create_task(sample())
-        total = micropython.mem_total()
-        gc.collect()
-        return '{} {} {} {}'.format(total, micropython.mem_current(),
-                                    gc.mem_alloc(), state['live_max'])
+        return memprobe.answer(req.args.get('sample'))
 
 
 def main():

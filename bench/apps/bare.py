@@ -1,10 +1,12 @@
 """The ceiling: a bare asyncio server that answers every request with the
 same fixed response, on CPython or the MicroPython unix port::
 
-    bare.py PORT
+    bare.py PORT [mem]
 
 It reads each request head (and a Content-Length body), keeps the
 connection open unless the client asks to close it, and does nothing else.
+``mem`` (MicroPython) makes it answer ``GET /__mem`` with the heap probe of
+memprobe.py, as app.py does; the other requests are served as without it.
 """
 import asyncio
 import sys
@@ -12,6 +14,16 @@ import sys
 RESPONSE = (b'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n'
             b'Content-Length: 13\r\n\r\nHello, world!')
 CLOSE = b'connection: close'
+PROBE = None        # memprobe, with `mem`
+
+
+def probe_response(head):
+    line = head[:head.find(b'\r\n')]
+    at = line.find(b'?sample=')
+    sample = line[at + 8:line.find(b' ', at)] if at >= 0 else None
+    body = PROBE.answer(sample)
+    return 'HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}'.format(
+        len(body), body).encode()
 
 
 async def serve(reader, writer):
@@ -43,7 +55,10 @@ async def serve(reader, writer):
                         return
                     buffer += data
                 buffer = buffer[length:]
-            await awrite(RESPONSE)
+            if PROBE is not None and head.startswith(b'get /__mem'):
+                await awrite(probe_response(head))
+            else:
+                await awrite(RESPONSE)
             if CLOSE in head:
                 return
     except OSError:
@@ -65,4 +80,6 @@ async def main(port):
 
 
 if __name__ == '__main__':
+    if sys.argv[2:] == ['mem']:
+        import memprobe as PROBE
     asyncio.run(main(int(sys.argv[1])))
