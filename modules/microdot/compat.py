@@ -53,7 +53,7 @@ def is_disconnect(exc):
 if not IS_MICROPYTHON:
     from .cpython import (  # noqa: F401
         print_exception, decode_utf8, ticks_ms, ticks_add, ticks_diff,
-        iscoroutine, invoke, StreamWriter)
+        iscoroutine, invoke, StreamWriter, listen, memory_ran_out)
 else:
     import time
 
@@ -114,15 +114,154 @@ else:
     async def _done(value):
         return value
 
-    class StreamWriter:
-        """MicroPython's asyncio streams already have awrite/aclose. This
-        only turns Nagle's algorithm off (TCP_NODELAY), as CPython's asyncio
-        does for every TCP connection: with it on, the last small write of a
-        response that takes several writes (a file, a generator) waits for
-        the client's delayed ACK, 40 ms on Linux."""
-        def __new__(cls, stream):
-            try:
-                stream.s.setsockopt(6, 1, 1)   # IPPROTO_TCP, TCP_NODELAY
-            except (AttributeError, OSError):  # TLS, or a stack without it
-                pass
-            return stream
+    from asyncio import core as _core
+
+    _MEMORY_BACKOFF_MS = const(20)
+    _ACCEPT_PROBE = const(256)  # more than accept() allocates
+    _CAREFUL_ACCEPTS = const(32)
+    _RESERVE_WORDS = const(128)
+
+    async def listen(host, port, backlog, ssl, handler):
+        """Accept connections on ``host:port`` in a task of our own:
+        ``handler(reader, writer, peer)`` serves each. Unlike asyncio's
+        start_server, a MemoryError while taking a connection drops that
+        connection only (the listening task would end, and the server stop
+        answering for good), and a connection is one small object, not a
+        Stream with its dict of extra info and output buffer."""
+        import socket
+        family, _, _, _, address = socket.getaddrinfo(host, port)[0]
+        sock = socket.socket(family)
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+        global _reserve
+        _reserve = [None] * _RESERVE_WORDS
+        listener = Listener()
+        listener.task = _core.create_task(_accept(sock, ssl, handler))
+        return listener
+
+    class Listener:
+        """What listen() returns: close() stops accepting."""
+        task = None
+
+        def close(self):
+            self.task.cancel()
+
+        async def wait_closed(self):
+            await self.task
+
+    def _accept(sock, ssl, handler):    # a generator: the accepting task
+        global _short_of_memory, _reserve
+        try:
+            while True:
+                client = None
+                try:
+                    yield _until_ready(sock, False)
+                    # the ports leak the new socket when accept() runs out
+                    # of memory: while memory is short, try first
+                    if _short_of_memory:
+                        _short_of_memory -= 1
+                        bytearray(_ACCEPT_PROBE)
+                        if not _reserve:
+                            _reserve = [None] * _RESERVE_WORDS
+                    stream = SocketStream(None)
+                    client, peer = sock.accept()
+                    stream.s = _prepare(client, ssl)
+                    _core.create_task(handler(stream, stream, peer))
+                except OSError:
+                    # a client gone before we took it, or a failed TLS setup
+                    if client is not None:
+                        client.close()
+                except MemoryError:     # (a tuple of types would allocate)
+                    # no memory for one more: drop it, let the requests in
+                    # flight end, serve on
+                    if client is not None:
+                        client.close()
+                    client = stream = None  # the GC may have them
+                    memory_ran_out()
+                    yield from _core.sleep_ms(_MEMORY_BACKOFF_MS)
+        except CancelledError:
+            sock.close()
+
+    _short_of_memory = 0    # connections still to accept with care
+    # memory kept for registering a socket with the poller when the heap
+    # is full (see _until_ready); taken again while accepting with care
+    _reserve = []
+
+    def memory_ran_out():
+        """Someone met a MemoryError: accept with care for a while."""
+        global _short_of_memory
+        _short_of_memory = _CAREFUL_ACCEPTS
+
+    def _until_ready(sock, for_write):
+        """Have asyncio wake the running task when ``sock`` is ready; the
+        task then yields."""
+        io = _core._io_queue
+        try:
+            _queue(io, sock, for_write)
+        except MemoryError:
+            # asyncio records the socket before it registers it with the
+            # poller, whose entry for it then stays half made: the next
+            # poll would crash on it. Forget the record, free the reserve
+            # (clear() gives a list's memory back at once), and register
+            # again, which completes the entry.
+            io.map.pop(id(sock), None)
+            _reserve.clear()
+            memory_ran_out()
+            _queue(io, sock, for_write)
+
+    def _queue(io, sock, for_write):
+        if for_write:
+            io.queue_write(sock)
+        else:
+            io.queue_read(sock)
+
+    def _prepare(client, ssl):
+        try:
+            # no Nagle: the last small write of a response would otherwise
+            # wait for the client's delayed ACK (40 ms on Linux), as
+            # CPython's asyncio also decides for every TCP connection
+            client.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY
+        except OSError:                 # a stack without it
+            pass
+        if ssl is not None:
+            client = ssl.wrap_socket(client, server_side=True,
+                                     do_handshake_on_connect=False)
+        client.setblocking(False)
+        return client
+
+    class SocketStream:
+        """A client socket with the async read/awrite/aclose that the
+        server's Connection uses; each call is one generator, no more."""
+
+        def __init__(self, sock):
+            self.s = sock
+
+        def read(self, size):
+            # read first: a request has often arrived by then, and each
+            # wait registers the socket with the poller anew
+            while True:
+                data = self.s.read(size)
+                if data is not None:    # None: nothing yet
+                    return data
+                yield _until_ready(self.s, False)
+
+        def awrite(self, data):
+            sent = self.s.write(data)
+            if sent == len(data):
+                return
+            view = memoryview(data)
+            sent = sent or 0
+            while sent < len(view):
+                yield _until_ready(self.s, True)
+                more = self.s.write(view[sent:])
+                if more is not None:
+                    sent += more
+
+        def aclose(self):
+            self.s.close()
+            yield from ()
+
+        def close(self):
+            self.s.close()

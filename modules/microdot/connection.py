@@ -29,15 +29,19 @@ class Connection:
     idle = False         # waiting for a request: safe to drop
     must_close = False
     timed_out = False    # set by the server's sweeper
+    # part of a request arrived and it is not all read yet: a timeout then
+    # deserves a 408
+    request_started = False
 
     def __init__(self, reader, writer=None, client_addr=None):
         self.reader = reader
         self.writer = writer
         self.client_addr = client_addr
-        # part of a request arrived and it is not all read yet: a timeout
-        # then deserves a 408
-        self.request_started = False
-        self.sock = (self, self)  # Microdot's request.sock (reader, writer)
+
+    @property
+    def sock(self):
+        """Microdot's ``request.sock``: the (reader, writer) pair."""
+        return self, self
 
     # --- reading ------------------------------------------------------
     async def _fill(self, size=_READ_SIZE):

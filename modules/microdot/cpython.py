@@ -73,5 +73,23 @@ class StreamWriter:
         except Exception:
             pass
 
+    def close(self):
+        self.writer.close()
+
     def get_extra_info(self, name, default=None):
         return self.writer.get_extra_info(name, default)
+
+
+async def listen(host, port, backlog, ssl, handler):
+    """Accept connections on ``host:port``: ``handler(reader, writer,
+    peer)`` serves each (microdot.compat has MicroPython's)."""
+    def on_connection(reader, writer):
+        return handler(reader, StreamWriter(writer),
+                       writer.get_extra_info('peername'))
+
+    return await asyncio.start_server(on_connection, host, port,
+                                      backlog=backlog, ssl=ssl)
+
+
+def memory_ran_out():
+    """MicroPython's accept loop takes care after a MemoryError."""

@@ -6,8 +6,8 @@ while it waits on the network, and one sweeper task per server cancels
 connections whose deadline has passed."""
 import asyncio
 
-from .compat import (CancelledError, StreamWriter, IS_MICROPYTHON,
-                     is_disconnect, print_exception, ticks_ms, ticks_diff)
+from .compat import (CancelledError, IS_MICROPYTHON, listen, is_disconnect,
+                     memory_ran_out, print_exception, ticks_ms, ticks_diff)
 from .connection import Connection
 from .http import HTTPException, reason_phrase
 from .request import Request
@@ -23,13 +23,11 @@ async def start_server(app, host, port, debug, ssl, start_serving):
     app.shutting_down = False
     app.connections = set()
 
-    async def serve(reader, writer):
-        await serve_connection(app, reader, writer, ssl is not None)
-
-    kwargs = {'backlog': app.backlog}
-    if ssl is not None:
-        kwargs['ssl'] = ssl
-    app.server = await asyncio.start_server(serve, host, port, **kwargs)
+    tls = ssl is not None
+    app.server = await listen(
+        host, port, app.backlog, ssl,
+        lambda reader, writer, peer: serve_connection(
+            app, reader, writer, peer, tls))
     app.sweeper = asyncio.create_task(_sweep(app))
     if debug:
         print('Serving on {}:{}{}'.format(host, port, ' (TLS)' if ssl else ''))
@@ -68,55 +66,58 @@ def shutdown(app):
 async def _sweep(app):
     while True:
         await asyncio.sleep(_SWEEP_SECONDS)
-        now = ticks_ms()
-        for conn in list(app.connections):
-            deadline = conn.deadline
-            if deadline is not None and ticks_diff(now, deadline) >= 0:
-                conn.deadline = None
-                conn.timed_out = True
-                if conn.task is not None:
-                    conn.task.cancel()
-
-
-def _peer(writer):
-    try:
-        return writer.get_extra_info('peername')
-    except Exception:
-        return None
-
-
-async def serve_connection(app, reader, writer, tls=False):
-    """Serve requests on one connection until either side closes it."""
-    writer = StreamWriter(writer)
-    conn = Connection(reader, writer, _peer(writer))
-    conn.task = asyncio.current_task()
-    if app.max_connections is not None and \
-            len(app.connections) >= app.max_connections:
         try:
-            await writer.awrite(_BUSY)
-        except Exception:
+            _end_late_connections(app.connections)
+        except MemoryError:     # the heap is full for now: sweep later
             pass
-        await conn.aclose()
-        return
-    app.connections.add(conn)
-    conn.io_timeout = int(app.io_timeout * 1000) if app.io_timeout else None
-    scheme = 'https' if tls else 'http'
+
+
+def _end_late_connections(connections):
+    now = ticks_ms()
+    for conn in list(connections):
+        deadline = conn.deadline
+        if deadline is not None and ticks_diff(now, deadline) >= 0:
+            conn.deadline = None
+            conn.timed_out = True
+            if conn.task is not None:
+                conn.task.cancel()
+
+
+async def serve_connection(app, reader, writer, peer, tls):
+    """Serve requests on one connection until either side closes it."""
+    conn = None
     try:
+        # even a MemoryError here must close the socket
+        conn = Connection(reader, writer, peer)
+        conn.task = asyncio.current_task()
+        if app.max_connections is not None and \
+                len(app.connections) >= app.max_connections:
+            await conn.awrite(_BUSY)
+            return
+        app.connections.add(conn)
+        if app.io_timeout:
+            conn.io_timeout = int(app.io_timeout * 1000)
+        scheme = 'https' if tls else 'http'
         while not app.shutting_down:
             if not await serve_request(app, conn, scheme):
                 break
     except CancelledError:
-        if conn.timed_out and conn.request_started:
+        if conn and conn.timed_out and conn.request_started:
             await _send_error(conn, 408)
+    except MemoryError:
+        memory_ran_out()
+        raise
     except Exception as exc:
         if not is_disconnect(exc):
             print_exception(exc)
     finally:
         try:
             # still listed, so that the sweeper can end a close that stalls
-            await conn.aclose()
+            await (writer if conn is None else conn).aclose()
         except CancelledError:
             pass
+        except MemoryError:     # no room for the coroutine that closes
+            writer.close()
         finally:
             app.connections.discard(conn)
 

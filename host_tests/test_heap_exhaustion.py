@@ -1,0 +1,81 @@
+"""With the heap full, connections that arrive are dropped, and the server
+answers again once memory is back (MicroPython: its heap is fixed).
+
+What may happen to a connection that arrives while no memory is left: an
+answer once memory is back, a close, or (rarely) nothing at all, when the
+port's own accept() runs out of memory after taking the connection from the
+kernel: MicroPython then loses that socket, which no Python code can close.
+The server lowers the odds by probing memory before it accepts, once it has
+met a MemoryError. What must never happen: the server crashing, or no
+longer answering (asyncio's start_server ends its accept loop for good on
+a MemoryError, and a half-made poller entry crashes the port).
+"""
+import socket
+import time
+
+import pytest
+
+APP = 'host_tests/apps/heap_fill_app.py'
+
+
+@pytest.fixture(params=['micropython', 'micropython-mpy'])
+def mp_runtime(request):
+    return request.param
+
+
+def send(port, path, timeout=10):
+    sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    sock.sendall('GET {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n'
+                 '\r\n'.format(path).encode())
+    return sock
+
+
+def answer(sock):
+    """What the server sends until it closes ('' if it drops us)."""
+    data = b''
+    try:
+        while True:
+            piece = sock.recv(4096)
+            if not piece:
+                break
+            data += piece
+    except ConnectionResetError:
+        pass
+    finally:
+        sock.close()
+    return data.decode('latin-1')
+
+
+def outcome(sock):
+    try:
+        reply = answer(sock)
+    except socket.timeout:
+        return 'lost'
+    if reply == '':
+        return 'dropped'
+    assert reply.endswith('\r\n\r\nok'), reply
+    return 'answered'
+
+
+def test_server_serves_again_after_connections_found_no_memory(
+        start_server, mp_runtime):
+    server = start_server(APP, mp_runtime,
+                          interpreter_args=('-X', 'heapsize=256K'))
+    assert answer(send(server.port, '/')).endswith('\r\n\r\nok')
+    # how much is left decides where the allocations fail: accepting,
+    # registering with the poller, setting up the connection, reading,
+    # parsing, answering
+    outcomes = {'answered': 0, 'dropped': 0, 'lost': 0}
+    for spare in (0, 64, 128, 256, 512, 1024):
+        filler = send(server.port, '/fill/1200/{}'.format(spare))
+        time.sleep(0.5)             # the heap is full from here on
+        starved = [send(server.port, '/', timeout=3) for _ in range(6)]
+        assert answer(filler).endswith('\r\n\r\nfilled'), server.output()
+        for sock in starved:
+            outcomes[outcome(sock)] += 1
+        for _ in range(5):
+            reply = answer(send(server.port, '/'))
+            assert reply.startswith('HTTP/1.1 200 OK'), server.output()
+    assert server.running()
+    print('connections that arrived with the heap full:', outcomes)
+    assert outcomes['lost'] <= 2, outcomes
