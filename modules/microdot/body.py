@@ -125,32 +125,30 @@ class ChunkedBodyReader(_BodyReader):
             raise ProtocolError(413)
         self.in_chunk = size
 
-    def _chunk_head(self):
-        """The next chunk's size line, parsed where it lies in the
-        connection's buffer: no coroutines, and one slice to drop it where
-        readexactly() and readuntil() would copy the rest of the buffer
-        twice. False, with nothing consumed, when the line is not all there,
-        is not well framed or is the last chunk's: _next_chunk() then reads
-        it, and refuses it as it should."""
-        conn = self.conn
-        buf = conn.buffer
-        start = 0
+    def _head_at(self, buf, at):
+        """The next chunk's size line, parsed where it lies in ``buf`` (the
+        connection's buffer) from ``at``: no coroutines, and no copy of the
+        rest of the buffer, where readexactly() and readuntil() cut it off
+        twice. Returns where the line ends, having made its chunk the
+        current one; or -1, with nothing changed, when the line is not all
+        there, is not sound or is the last chunk's: _next_chunk() then
+        reads it from the connection, and refuses it as it should."""
         if self.total:             # the CRLF that ends the previous chunk
-            if len(buf) < 2 or buf[0] != 13 or buf[1] != 10:
-                return False
-            start = 2
-        end = buf.find(b'\n', start)
-        if end <= start or buf[end - 1] != 13:
-            return False
-        size = parse_chunk_size(buf[start:end - 1])
-        if size == 0:
-            return False
+            if len(buf) < at + 2 or buf[at] != 13 or buf[at + 1] != 10:
+                return -1
+            at += 2
+        end = buf.find(b'\n', at)
+        if end <= at or buf[end - 1] != 13:
+            return -1
+        try:
+            size = parse_chunk_size(buf[at:end - 1])
+        except ProtocolError:
+            return -1
+        if size == 0 or self.total + size > self.limit:
+            return -1
         self.total += size
-        if self.total > self.limit:
-            raise ProtocolError(413)
-        conn._take(end + 1)
         self.in_chunk = size
-        return True
+        return end + 1
 
     async def _line(self):
         # up to LF, so that a bare LF is refused at once, not after a wait
@@ -192,17 +190,31 @@ class ChunkedBodyReader(_BodyReader):
             more = await self.read(-1)
             return data + more if more else data
         parts = None
+        conn = self.conn
         while not self.done and n != 0:
             if self.in_chunk == 0:
-                if not self._chunk_head():
+                buf = conn.buffer
+                end = self._head_at(buf, 0)
+                if end < 0:
                     await self._next_chunk()
+                else:
+                    conn.buffer = buf[end:]
                 continue
             size = self.in_chunk if n < 0 or n > self.in_chunk else n
-            conn = self.conn
             if not conn.buffer and not await conn._fill(_read_size(size)):
                 raise EOFError('Body ended early')
-            data = conn._take(size)
-            self.in_chunk -= len(data)
+            buf = conn.buffer
+            if size == self.in_chunk and len(buf) > size:
+                # the chunk ends inside the buffer: its last piece, and the
+                # next size line when it is all there, come off with one
+                # slice of the rest
+                data = buf[:size]
+                self.in_chunk = 0
+                end = self._head_at(buf, size)
+                conn.buffer = buf[size if end < 0 else end:]
+            else:
+                data = conn._take(size)
+                self.in_chunk -= len(data)
             if n > 0:
                 # what arrived rather than wait for more: one piece, handed
                 # on as it is (a join would copy it)
