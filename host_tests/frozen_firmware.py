@@ -125,6 +125,7 @@ def _find_unix32(mpy_paths):
     mpy_dir = os.environ.get('MPY_DIR')
     if mpy_dir:
         log = build_dir + '.log'
+        os.makedirs(os.path.dirname(log), exist_ok=True)  # a fresh checkout
         try:
             with open(log, 'w') as output:
                 unix32.build(mpy_dir, build_dir, output=output)
