@@ -30,10 +30,14 @@ class Request:
     # Per-request attributes that usually keep their default live on the
     # class: an instance stores only what differs, which keeps its
     # attribute table (allocated per request on MicroPython) small.
+    method = 'GET'
+    http_version = '1.1'
     scheme = 'http'
     query_string = ''
     connection = None   # the Connection it came on (set by create())
     _sock = None
+    _client_addr = None
+    _path = None        # None: the same as url
     url_prefix = ''
     subapp = None
     route = None
@@ -53,10 +57,13 @@ class Request:
                  body=None, stream=None, sock=None, url_prefix='',
                  subapp=None, scheme=None, route=None):
         self.app = app
-        self.client_addr = client_addr
-        self.method = method
+        if client_addr is not None:
+            self._client_addr = client_addr
+        if method != 'GET':
+            self.method = method
         self.url = url
-        self.http_version = http_version
+        if http_version != '1.1':
+            self.http_version = http_version
         if scheme and scheme != 'http':
             self.scheme = scheme
         if sock is not None:
@@ -73,7 +80,8 @@ class Request:
             raw_path = url[:mark]
             self.query_string = url[mark + 1:]
         if '%' not in raw_path:     # nothing to decode: spare the call
-            self.path = raw_path
+            if mark >= 0:
+                self._path = raw_path
         else:
             from .urls import url_decode
             try:
@@ -110,8 +118,10 @@ class Request:
         method, url, version, length, coding, connection, expect = \
             parse_head_text(text, Request.max_readline, Request.max_headers)
         # the header fields become a dict only if someone asks for them
-        req = Request(app, client_addr, method, url, version, None,
-                      scheme=scheme)
+        # the client's address stays on the connection (see client_addr)
+        req = Request(app, None, method, url, version, None, scheme=scheme)
+        if client_addr is not conn.client_addr:
+            req._client_addr = client_addr
         req._head = text
         req.connection = conn
         if connection is not None:
@@ -175,6 +185,28 @@ class Request:
         return True
 
     # --- attributes ----------------------------------------------------
+    # client_addr and path are properties only to spare two entries in
+    # the attribute table of each request (on MicroPython each entry past
+    # the table's size reallocates it): the address lives on the
+    # connection, and the path is most often the URL itself
+    @property
+    def client_addr(self):
+        if self._client_addr is None and self.connection is not None:
+            return self.connection.client_addr
+        return self._client_addr
+
+    @client_addr.setter
+    def client_addr(self, value):
+        self._client_addr = value
+
+    @property
+    def path(self):
+        return self.url if self._path is None else self._path
+
+    @path.setter
+    def path(self, value):
+        self._path = value
+
     @property
     def sock(self):
         """(reader, writer) of the client: the connection's own pair unless
