@@ -27,7 +27,7 @@ from .body import _BodyReader
 from .request import Request
 from .response import Response
 from .structures import NoCaseDict
-from .urls import url_encode
+from .urls import _SAFE, url_encode
 from .websocket import (WebSocket as BaseWebSocket, WebSocketError,
                         websocket_upgrade as _base_upgrade,
                         websocket_wrapper)
@@ -87,17 +87,21 @@ class Microdot(BaseMicrodot):
         await _send_response(res, send, prefix, source, head_only)
 
     async def _make_request(self, scope, receive, send, source):
-        headers = NoCaseDict()
-        for name, value in scope.get('headers', ()):
-            _add_header(headers, name, value)
+        headers = _scope_headers(scope.get('headers', ()))
         url = _raw_url(scope)
-        length = headers.get('Content-Length')
+        version = scope.get('http_version', '1.1')
+        length = dict.get(headers, 'Content-Length')
         length = parse_content_length(length) if length else None
         body = b''
         stream = None
         too_large = length is not None and \
             length > Request.max_content_length
-        if source is not None and length != 0 and not too_large:
+        # HTTP/1 frames a body with Content-Length or Transfer-Encoding:
+        # without either there is none, and nothing to receive for it
+        framed = length is not None or version[0] != '1' or \
+            dict.get(headers, 'Transfer-Encoding') is not None
+        if source is not None and framed and length != 0 and \
+                not too_large:
             # a body of unknown length (chunked) or a big one is read up
             # to the in-memory limit; the rest streams through `stream`
             try:
@@ -114,9 +118,9 @@ class Microdot(BaseMicrodot):
             scheme = 'http' + scheme[2:]
         client = scope.get('client')
         req = Request(self, tuple(client) if client else None,
-                      scope.get('method', 'GET'), url,
-                      scope.get('http_version', '1.1'), headers, body=body,
-                      stream=stream, sock=(receive, send), scheme=scheme)
+                      scope.get('method', 'GET'), url, version, headers,
+                      body=body, stream=stream, sock=(receive, send),
+                      scheme=scheme)
         req.asgi_scope = scope
         if too_large:
             req.error = 413
@@ -189,43 +193,91 @@ def server_pid():
     return os.getpid()
 
 
-def _add_header(headers, name, value):
-    name = name.decode('latin-1').title()
-    try:
-        value = value.decode()
-    except ValueError:
-        value = value.decode('latin-1')
-    old = headers.get(name)
-    if old is None:
-        headers[name] = value
-    else:
-        headers[name] = old + ('; ' if name == 'Cookie' else ', ') + value
+# Header names as the scope spells them (bytes) -> the Title-Case str the
+# request's headers use, and response header names -> the lowercase bytes
+# ASGI wants: the same few names come in every request (bounded caches).
+_NAMES_IN = {}
+_NAMES_OUT = {}
+
+
+def _scope_headers(fields):
+    """The scope's header list as a NoCaseDict. Keys are stored in
+    Title-Case, the one spelling of a name in any case (header names are
+    ASCII tokens), so the dict is filled directly, without the
+    case-insensitive search of each new key; repeated fields are joined."""
+    headers = NoCaseDict()
+    names = _NAMES_IN
+    for name, value in fields:
+        key = names.get(name)
+        if key is None:
+            key = name.decode('latin-1').title()
+            if len(names) < 64 and len(name) <= 40:
+                names[bytes(name)] = key
+        try:
+            value = value.decode()
+        except ValueError:
+            value = value.decode('latin-1')
+        old = dict.get(headers, key)
+        if old is None:
+            dict.__setitem__(headers, key, value)
+        else:
+            dict.__setitem__(headers, key, old + (
+                '; ' if key == 'Cookie' else ', ') + value)
+    return headers
+
+
+# bytes.translate() deletes these in one C pass: what is left of a path or
+# query string after it must be percent-encoded (rare)
+_KEEP_PATH = bytes(sorted(_SAFE | set((_URL_SAFE + '%').encode())))
+_KEEP_QUERY = bytes(sorted(_SAFE | set((_URL_SAFE + '%?').encode())))
 
 
 def _raw_url(scope):
     """The request target, percent-encoded as the core's Request expects."""
     raw = scope.get('raw_path')
     if raw:
-        url = url_encode(raw, _URL_SAFE + '%')
+        if raw.translate(None, _KEEP_PATH):
+            url = url_encode(raw, _URL_SAFE + '%')
+        else:
+            url = raw.decode('ascii')
     else:
         url = url_encode(scope['path'].encode(), _URL_SAFE)
     query = scope.get('query_string')
     if query:
-        url += '?' + url_encode(query, _URL_SAFE + '%?')
+        if query.translate(None, _KEEP_QUERY):
+            query = url_encode(query, _URL_SAFE + '%?')
+        else:
+            query = query.decode('ascii')
+        url += '?' + query
     return url
 
 
 def _response_headers(res):
     """The header list of an ASGI response start message."""
     pairs = []
+    names = _NAMES_OUT
     for name, value in res.headers.items():
-        key = name.lower().encode()
-        for item in (value if isinstance(value, list) else (value,)):
-            item = str(item)
-            if '\r' in item or '\n' in item or '\r' in name or '\n' in name:
+        key = names.get(name)
+        if key is None:
+            if '\r' in name or '\n' in name:
                 raise ValueError('CR or LF in header ' + name)
-            pairs.append((key, item.encode()))
+            key = name.lower().encode()
+            if len(names) < 64 and len(name) <= 40:
+                names[name] = key
+        if isinstance(value, list):
+            for item in value:
+                pairs.append((key, _header_value(name, item)))
+        else:
+            pairs.append((key, _header_value(name, value)))
     return pairs
+
+
+def _header_value(name, value):
+    if type(value) is not str:
+        value = str(value)
+    if '\r' in value or '\n' in value:
+        raise ValueError('CR or LF in header ' + name)
+    return value.encode()
 
 
 async def _send_response(res, send, prefix, source, head_only):
@@ -243,8 +295,11 @@ async def _send_response(res, send, prefix, source, head_only):
                 'headers': headers})
     body = res.body
     if not res._is_streamed():
-        await send({'type': prefix + 'body',
-                    'body': b'' if head_only else bytes(body)})
+        if head_only:
+            body = b''
+        elif type(body) is not bytes:
+            body = bytes(body)
+        await send({'type': prefix + 'body', 'body': body})
         return
     if head_only:
         await _aclose(body)
@@ -333,17 +388,20 @@ class _ReceivedBody(_BodyReader):
         self.receive = receive
         self.limit = limit        # most body bytes accepted: 413 past it
         self.total = 0
+        # unread bytes: buffer[start:]; reads advance `start` instead of
+        # copying what remains of a big message each time
         self.buffer = b''
+        self.start = 0
         self.done = False         # the last body message has arrived
         self.disconnected = False
         self.lock = asyncio.Lock()
-        self.drained = asyncio.Event()
+        self.drained = None       # an Event, made by wait_disconnect()
 
     async def _pull(self, reading):
         """Receive one message; a reader returns at once if the other
         user already filled the buffer."""
         async with self.lock:
-            if reading and (self.buffer or self.done):
+            if reading and (self.start < len(self.buffer) or self.done):
                 return
             message = await self.receive()
             if message['type'] == 'http.disconnect':
@@ -358,13 +416,18 @@ class _ReceivedBody(_BodyReader):
                 self.done = True
                 raise ProtocolError(413)
             if data:
-                self.buffer = self.buffer + data if self.buffer else data
+                start = self.start
+                if start < len(self.buffer):
+                    self.buffer = self.buffer[start:] + data
+                else:
+                    self.buffer = data
+                self.start = 0
             self.done = not message.get('more_body', False)
 
     async def prefetch(self, size):
         """Receive until ``size`` bytes are buffered or the body ends;
         True when it ended (all of it is in the buffer)."""
-        while len(self.buffer) < size and not self.done:
+        while len(self.buffer) - self.start < size and not self.done:
             await self._pull(False)
         if self.disconnected:
             raise EOFError('Client disconnected')
@@ -372,12 +435,17 @@ class _ReceivedBody(_BodyReader):
 
     def take(self, n=-1):
         data = self.buffer
-        if 0 <= n < len(data):
-            self.buffer = data[n:]
-            data = data[:n]
+        start = self.start
+        if 0 <= n < len(data) - start:
+            self.start = start + n
+            data = data[start:start + n]
         else:
+            if start:
+                data = data[start:]
             self.buffer = b''
-        self.drained.set()
+            self.start = 0
+        if self.drained is not None:
+            self.drained.set()
         return data
 
     async def read(self, n=-1):
@@ -385,9 +453,9 @@ class _ReceivedBody(_BodyReader):
             while not self.done:
                 await self._pull(False)
         else:
-            while not self.buffer and not self.done:
+            while self.start >= len(self.buffer) and not self.done:
                 await self._pull(True)
-        if self.disconnected and not self.buffer:
+        if self.disconnected and self.start >= len(self.buffer):
             raise EOFError('Client disconnected')
         return self.take(n)
 
@@ -395,7 +463,9 @@ class _ReceivedBody(_BodyReader):
         """Return once the client has disconnected."""
         cap = Request.max_body_length
         while not self.disconnected:
-            if not self.done and len(self.buffer) >= cap:
+            if not self.done and len(self.buffer) - self.start >= cap:
+                if self.drained is None:
+                    self.drained = asyncio.Event()
                 self.drained.clear()
                 await self.drained.wait()
             else:
