@@ -44,11 +44,14 @@ class _Client:
 
 
 def run(port, request, concurrency=1, requests=None, duration=None,
-        keep_alive=False, timeout=10.0, expect=(200,), max_errors=None):
+        keep_alive=False, timeout=10.0, expect=(200,), max_errors=None,
+        give_up=None):
     """Drive the server; returns a dict of counts and timings. With
     `max_errors`, no request is started once that many have failed (a
     server that stopped answering then costs one `timeout`, not one per
-    request)."""
+    request). `give_up`, a function called about every 0.1 s, ends the
+    run at once when it returns true, requests in flight counted as
+    failed (a server known to have failed need not be waited for)."""
     if requests is None and duration is None:
         raise ValueError('give requests or duration')
     sel = selectors.DefaultSelector()
@@ -152,9 +155,18 @@ def run(port, request, concurrency=1, requests=None, duration=None,
         if want_more():
             start(client)
     active = True
+    checked = t0
     while active:
-        events = sel.select(0.5)
+        events = sel.select(0.1 if give_up else 0.5)
         now = time.perf_counter()
+        if give_up is not None and now - checked >= 0.1:
+            checked = now
+            if give_up():
+                for client in clients:
+                    if client.sock is not None:
+                        drop(client)
+                        errors += 1
+                break
         for key, mask in events:
             client = key.data
             sock = client.sock

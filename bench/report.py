@@ -172,18 +172,28 @@ def _heap_table(memory):
     out = ['| | ours | reference | ours/ref | bare | bare/ref |',
            '| --- | ---: | ---: | ---: | ---: | ---: |']
 
-    def line(label, figures, key=None):
+    def line(label, figures, key=None, spread=None):
         figures = figures or {}
+        spread = spread or {}
 
         def get(which):
             value = figures.get(which)
             if key is not None and value is not None:
                 value = value.get(key)
             return value
+
+        def cell(which):
+            # a median of several bisections, with their range
+            every = [v for v in spread.get(which) or () if v is not None]
+            text = _fmt(get(which), ' B')
+            if len(every) > 1:
+                text += ' ({:g}-{:g} KiB)'.format(
+                    min(every) / 1024, max(every) / 1024)
+            return text
         ours, ref, bare = get('ours'), get('ref'), get('bare')
         out.append('| {} | {} | {} | {} | {} | {} |'.format(
-            label, _fmt(ours, ' B'), _fmt(ref, ' B'), _cell_ratio(ours, ref),
-            _fmt(bare, ' B'), _cell_ratio(bare, ref)))
+            label, cell('ours'), cell('ref'), _cell_ratio(ours, ref),
+            cell('bare'), _cell_ratio(bare, ref)))
     line('heap after `import microdot`', memory['import'])
     line('heap after importing what serving needs (`from microdot '
          'import Microdot, Request, Response`, and our server module)',
@@ -199,10 +209,12 @@ def _heap_table(memory):
     seconds = memory.get('load_seconds')
     line('largest live heap under load (10 clients{})'.format(
         ', {:g} s'.format(seconds) if seconds else ''), live, 'live_max')
+    spreads = memory.get('smallest_heap_bisections') or {}
     for c, pair in sorted(memory['smallest_heap'].items(),
                           key=lambda item: int(item[0])):
         line('smallest `-X heapsize` serving {} requests, {} '
-             'client(s)'.format(memory['heap_requests'], c), pair)
+             'client(s)'.format(memory['heap_requests'], c), pair,
+             spread=spreads.get(c) or spreads.get(str(c)))
     loads = []
     for which, label in (('ours', 'ours'), ('ref', 'the reference'),
                          ('bare', 'bare')):
@@ -230,20 +242,25 @@ def _memory_method(memory):
         '{} requests from one client (read through `/__mem`, whose own cost '
         'is subtracted). Live heap: a task in the server runs '
         '`gc.collect()` and reads `gc.mem_alloc()` whenever the event loop '
-        'gets to it (it waits with `asyncio.sleep_ms(0)`: once or twice '
-        'per request served, always between steps of the server\'s tasks, '
-        'where a suspended request keeps its objects); idle is the smallest '
+        'gets to it (it waits with `asyncio.sleep_ms(0)`: one to three '
+        'times per request served). It looks between steps of the server\'s '
+        'tasks, where a suspended request keeps its objects; what a request '
+        'allocates and drops between two awaits is not seen here (the '
+        'smallest `-X heapsize` includes it). Idle is the smallest '
         'figure over {:g} s with nothing to serve, after one request; under '
         'load, the largest while 10 clients send requests, each on a new '
         'connection, for {:g} s (the server runs slower while it collects '
         'so often; the requests served and samples taken are under each '
         'table). Smallest `-X heapsize`: bisection to {:g} KiB over fresh '
         'servers, a size passing when the server answers all {} requests (a '
-        'run stops at the first failed one); at 10 clients the figure is the '
-        'largest of {} bisections: how the heap fragments depends on how '
-        'the clients\' connections interleave, so a size may pass in one run '
-        'and fail in the next, and one bisection moved by several KiB '
-        'between runs.'.format(
+        'run stops at the first failed one). At 10 clients how the heap '
+        'fragments depends on how the connections interleave, so a size may '
+        'serve in one run and fail in the next and one bisection moves by '
+        'several KiB between runs: the figure is the median of {} '
+        'bisections, their range in brackets (the largest of them, or a '
+        'size required to serve several runs in a row, moved more: at the '
+        'median a run fails about one time in two, a few KiB above it one '
+        'time in ten or twenty).'.format(
             memory.get('bytes_requests', 1000),
             memory.get('quiet_seconds', 0.3),
             memory.get('load_seconds', 2),

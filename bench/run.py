@@ -573,9 +573,9 @@ def flash_sizes(which):
 SAMPLE_MS = 0
 QUIET_SECONDS = 0.3
 LOAD_SECONDS, LOAD_SECONDS_QUICK = 2, 1
-# the smallest heap at several clients: the largest of this many
+# the smallest heap at several clients: the median of this many
 # bisections
-HEAP_BISECTIONS, HEAP_BISECTIONS_QUICK = 3, 1
+HEAP_BISECTIONS, HEAP_BISECTIONS_QUICK = 5, 1
 
 
 class Subject:
@@ -664,12 +664,17 @@ def serves_with_heap(subject, heap, requests, concurrency):
         if not server.start(timeout=10):
             return False
         request = loadgen.build_request(server.port, '/')
+
+        def failed():
+            # a connection whose task died may never be answered
+            text = server.output()
+            return not server.alive() or 'MemoryError' in text or \
+                'Traceback' in text
         result = loadgen.run(server.port, request, concurrency,
-                             requests=requests, timeout=5, max_errors=1)
-        ok = result['errors'] == 0 and result['requests'] == requests and \
-            server.alive()
-        text = server.output()
-        return ok and 'MemoryError' not in text and 'Traceback' not in text
+                             requests=requests, timeout=5, max_errors=1,
+                             give_up=failed)
+        ok = result['errors'] == 0 and result['requests'] == requests
+        return ok and not failed()
     finally:
         server.stop()
 
@@ -692,12 +697,17 @@ def bisect_heap(subject, requests, concurrency, step):
 
 
 def smallest_heap(subject, requests, concurrency, step, bisections):
-    """The largest of `bisections` bisections: whether a size serves
-    depends on how the heap fragments, which at several clients changes
-    from run to run, so a single bisection can land on a lucky run."""
+    """The median of `bisections` bisections, and all of them. Whether a
+    size serves depends on how the heap fragments, which at several
+    clients changes with the way connections interleave: one bisection
+    moved by several KiB between runs, the median of five much less (the
+    largest of a few, or a size required to pass several runs in a row,
+    move more: a run fails now and then far above the median)."""
     found = [bisect_heap(subject, requests, concurrency, step)
              for _ in range(bisections)]
-    return None if None in found else max(found)
+    if None in found:
+        return None, found
+    return statistics.median_low(found), found
 
 
 def heap_figures(interpreters, quick):
@@ -734,15 +744,21 @@ def heap_figures(interpreters, quick):
     result['heap_bisections'] = HEAP_BISECTIONS_QUICK if quick else \
         HEAP_BISECTIONS
     result['smallest_heap'] = {}
+    result['smallest_heap_bisections'] = {}
     for concurrency in (1, 10):
         # one client serves the same way every run: one bisection
         bisections = result['heap_bisections'] if concurrency > 1 else 1
+        found = {w: smallest_heap(s, heap_requests, concurrency,
+                                  result['heap_step'], bisections)
+                 for w, s in subjects.items()}
         result['smallest_heap'][concurrency] = {
-            w: smallest_heap(s, heap_requests, concurrency,
-                             result['heap_step'], bisections)
-            for w, s in subjects.items()}
-        log('bench: {}: smallest heap at {} client(s): {}'.format(
-            kind, concurrency, result['smallest_heap'][concurrency]))
+            w: figure for w, (figure, _) in found.items()}
+        result['smallest_heap_bisections'][concurrency] = {
+            w: every for w, (_, every) in found.items()}
+        log('bench: {}: smallest heap at {} client(s): {} (bisections: '
+            '{})'.format(kind, concurrency,
+                         result['smallest_heap'][concurrency],
+                         result['smallest_heap_bisections'][concurrency]))
     return result
 
 

@@ -12,9 +12,10 @@ right after ``gc.collect()``) seen by a sampler task since the previous
 
 ``/__mem?sample=MS`` answers the figures so far, then clears them and starts
 the sampler if it is not running yet: it wakes every MS milliseconds, and
-with 0 whenever the event loop gets to it again (on the unix port about
-once or twice per request served). It always looks between two steps of
-the server's tasks, where every suspended request holds its objects.
+with 0 whenever the event loop gets to it again (on the unix port one to
+three times per request served). It looks between two steps of the
+server's tasks, where every suspended request holds its objects; what a
+task allocates and drops between two awaits it never sees.
 """
 import asyncio
 import gc
