@@ -56,14 +56,9 @@ class Request:
     def __init__(self, app, client_addr, method, url, http_version, headers,
                  body=None, stream=None, sock=None, url_prefix='',
                  subapp=None, scheme=None, route=None):
-        self.app = app
+        self._start(app, method, url, http_version)
         if client_addr is not None:
             self._client_addr = client_addr
-        if method != 'GET':
-            self.method = method
-        self.url = url
-        if http_version != '1.1':
-            self.http_version = http_version
         if scheme and scheme != 'http':
             self.scheme = scheme
         if sock is not None:
@@ -74,20 +69,6 @@ class Request:
             self.subapp = subapp
         if route is not None:
             self.route = route
-        raw_path = url
-        mark = url.find('?')
-        if mark >= 0:
-            raw_path = url[:mark]
-            self.query_string = url[mark + 1:]
-        if '%' not in raw_path:     # nothing to decode: spare the call
-            if mark >= 0:
-                self._path = raw_path
-        else:
-            from .urls import url_decode
-            try:
-                self.path = url_decode(raw_path, False)
-            except ValueError:
-                raise ProtocolError(400, 'Malformed path')
         if headers is not None:
             self._headers = headers
             length = headers.get('Content-Length')
@@ -97,6 +78,29 @@ class Request:
             self._body = body
         if stream is not None:
             self._stream = stream
+
+    def _start(self, app, method, url, http_version):
+        # what every request has; create() calls only this, not __init__,
+        # whose 14 parameters make MicroPython allocate a 430-byte frame
+        self.app = app
+        if method != 'GET':
+            self.method = method
+        self.url = url
+        if http_version != '1.1':
+            self.http_version = http_version
+        mark = url.find('?')
+        if mark >= 0:
+            self.query_string = url[mark + 1:]
+            self._path = url[:mark]
+        if '%' in url:
+            self._decode_path()
+
+    def _decode_path(self):
+        from .urls import url_decode
+        try:
+            self._path = url_decode(self.path, False)
+        except ValueError:
+            raise ProtocolError(400, 'Malformed path')
 
     # --- building from a connection ------------------------------------
     @staticmethod
@@ -118,10 +122,13 @@ class Request:
         method, url, version, length, coding, connection, expect = \
             parse_head_text(text, Request.max_readline, Request.max_headers)
         # the header fields become a dict only if someone asks for them
+        req = object.__new__(Request)
+        req._start(app, method, url, version)
         # the client's address stays on the connection (see client_addr)
-        req = Request(app, None, method, url, version, None, scheme=scheme)
         if client_addr is not conn.client_addr:
             req._client_addr = client_addr
+        if scheme and scheme != 'http':
+            req.scheme = scheme
         req._head = text
         req.connection = conn
         if connection is not None:

@@ -80,8 +80,10 @@ class NoCaseDict(dict):
     def __init__(self, initial=None):
         super().__init__()
         if initial:
-            for key, value in initial.items():
-                self[key] = value
+            # the loop lives in update(): here its iterator would make this
+            # frame too large for the C stack on MicroPython, and every
+            # NoCaseDict() would allocate one (136 bytes)
+            self.update(initial)
 
     def _key(self, key):
         """The spelling ``key`` is stored under, or ``key`` if absent."""
