@@ -67,10 +67,10 @@ class Microdot(BaseMicrodot):
                 prefix = 'websocket.http.response.'
         else:
             return
-        source = _ReceivedBody(receive, Request.max_content_length) \
-            if kind == 'http' else None
+        source = None
         try:
-            req = await self._make_request(scope, receive, send, source)
+            req, source = await self._make_request(scope, receive, send,
+                                                   kind == 'http')
         except EOFError:
             return                # the client left while sending its body
         except HTTPException as exc:
@@ -84,9 +84,12 @@ class Microdot(BaseMicrodot):
             await send({'type': 'websocket.close', 'code': 1008})
             return
         head_only = scope.get('method') == 'HEAD'
-        await _send_response(res, send, prefix, source, head_only)
+        await _send_response(res, send, prefix, source, head_only,
+                             receive if kind == 'http' else None)
 
-    async def _make_request(self, scope, receive, send, source):
+    async def _make_request(self, scope, receive, send, http):
+        """The Request for ``scope``, and the _ReceivedBody its body comes
+        from (None when it has none, or under a websocket scope)."""
         headers = _scope_headers(scope.get('headers', ()))
         url = _raw_url(scope)
         version = scope.get('http_version', '1.1')
@@ -94,16 +97,17 @@ class Microdot(BaseMicrodot):
         length = parse_content_length(length) if length else None
         body = b''
         stream = None
+        source = None
         too_large = length is not None and \
             length > Request.max_content_length
         # HTTP/1 frames a body with Content-Length or Transfer-Encoding:
         # without either there is none, and nothing to receive for it
-        framed = length is not None or version[0] != '1' or \
-            dict.get(headers, 'Transfer-Encoding') is not None
-        if source is not None and framed and length != 0 and \
-                not too_large:
+        if http and length != 0 and not too_large and (
+                length is not None or version[0] != '1' or
+                dict.get(headers, 'Transfer-Encoding') is not None):
             # a body of unknown length (chunked) or a big one is read up
             # to the in-memory limit; the rest streams through `stream`
+            source = _ReceivedBody(receive, Request.max_content_length)
             try:
                 ended = await source.prefetch(Request.max_body_length + 1)
             except HTTPException:         # over max_content_length
@@ -117,14 +121,20 @@ class Microdot(BaseMicrodot):
         if scheme == 'ws' or scheme == 'wss':
             scheme = 'http' + scheme[2:]
         client = scope.get('client')
+        # the headers are given after construction, with the length found
+        # above: Request would look Content-Length up again (a miss, which
+        # searches a NoCaseDict, for every request without a body)
         req = Request(self, tuple(client) if client else None,
-                      scope.get('method', 'GET'), url, version, headers,
+                      scope.get('method', 'GET'), url, version, None,
                       body=body, stream=stream, sock=(receive, send),
                       scheme=scheme)
+        req.headers = headers
+        if length:
+            req.content_length = length
         req.asgi_scope = scope
         if too_large:
             req.error = 413
-        return req
+        return req, source
 
     async def handle_lifespan(self, scope, receive, send):
         """Run the startup and shutdown hooks when the server says so."""
@@ -280,7 +290,7 @@ def _header_value(name, value):
     return value.encode()
 
 
-async def _send_response(res, send, prefix, source, head_only):
+async def _send_response(res, send, prefix, source, head_only, receive):
     try:
         res.complete()
         headers = _response_headers(res)
@@ -305,6 +315,9 @@ async def _send_response(res, send, prefix, source, head_only):
         await _aclose(body)
         await send({'type': prefix + 'body', 'body': b''})
         return
+    if source is None and receive is not None:
+        # the disconnect watcher's channel (http only)
+        source = _ReceivedBody(receive, Request.max_content_length)
     await _stream(res, send, prefix, source)
 
 
