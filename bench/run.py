@@ -18,7 +18,9 @@ it on the device's heap, which no device does in production. With a
 MicroPython checkout (--mpy-dir, MPY_DIR) both frameworks are also frozen
 into a 32-bit unix build each (build/bench/firmware/, tools/unix32.py's
 recipe), as our product ships on a board: there the bytecode stays in the
-binary and only live objects take heap (the "frozen" part).
+binary and only live objects take heap (the "frozen" part). The heap
+tables measure the bare asyncio server (bench/apps/bare.py) the same way,
+on our side's interpreter: the floor of every figure.
 
 Everything it needs is prepared under build/bench/ (ignored by git):
 build/bench/venv holds the reference, uvicorn and gunicorn as pinned in
