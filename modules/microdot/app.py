@@ -105,24 +105,29 @@ class Microdot:
     # --- dispatch ---------------------------------------------------------
     def find_route(self, req):
         """The handler for ``req`` (setting its route, prefix and args),
-        or 404, or 405 (then ``req.allowed_methods`` lists what would)."""
-        method = req.method
+        or 404, or 405 (then ``req.allowed_methods`` lists what would).
+
+        Written with an index and few locals: a frame of more than 11
+        words is allocated on the heap per call on MicroPython."""
+        routes = self.url_map
+        path = req.path
+        index = 0
+        while index < len(routes):
+            route = routes[index]
+            args = route[1].match(path)
+            if args is not None and _accepts(route[0], req.method):
+                return _take_route(req, route, args)
+            index += 1
+        return self._no_route(req)
+
+    def _no_route(self, req):
+        # 405 if another method would be accepted (listed in
+        # req.allowed_methods), else 404
         path = req.path
         allowed = None
-        for methods, pattern, handler, prefix, subapp in self.url_map:
-            args = pattern.match(path)
-            if args is None:
+        for methods, pattern, _, _, _ in self.url_map:
+            if pattern.match(path) is None:
                 continue
-            if method in methods or (method == 'HEAD' and 'GET' in methods):
-                req.route = handler
-                req.route_args = args
-                # assigned only when they differ from the class defaults,
-                # so that the request's attribute table stays small
-                if prefix != req.url_prefix:
-                    req.url_prefix = prefix
-                if subapp is not req.subapp:
-                    req.subapp = subapp
-                return handler
             if allowed is None:
                 allowed = []
             for name in methods:
@@ -270,6 +275,23 @@ class Microdot:
         in flight are answered."""
         from .server import shutdown
         shutdown(self)
+
+
+def _accepts(methods, method):
+    return method in methods or (method == 'HEAD' and 'GET' in methods)
+
+
+def _take_route(req, route, args):
+    # route: (methods, pattern, handler, url prefix, sub-app)
+    req.route = route[2]
+    req.route_args = args
+    # assigned only when they differ from the class defaults, so that the
+    # request's attribute table stays small
+    if route[3] != req.url_prefix:
+        req.url_prefix = route[3]
+    if route[4] is not req.subapp:
+        req.subapp = route[4]
+    return route[2]
 
 
 def make_response(value):

@@ -116,47 +116,54 @@ class Connection:
 
     async def read_head(self, max_length, first_byte_timeout=None,
                         head_timeout=None):
-        """The next request head, without its final CRLFCRLF, or None when
-        the client closed the connection cleanly between requests.
+        """The next request head with its final CRLFCRLF, or None when the
+        client closed the connection cleanly between requests.
 
         ``first_byte_timeout`` bounds the wait for a new request;
         ``head_timeout`` the time from its first byte to its last."""
-        self.idle = not self.buffer
+        buffer = self.buffer
+        self.idle = not buffer
         self.request_started = not self.idle
         timeout = first_byte_timeout if self.idle else head_timeout
-        if timeout is not None:
-            self.deadline = ticks_add(ticks_ms(), timeout)
-        saved, self.io_timeout = self.io_timeout, None
+        self.deadline = None if timeout is None else \
+            ticks_add(ticks_ms(), timeout)
+        start = 0
         try:
-            start = 0
             while True:
-                end = find_head_end(self.buffer, start)
+                end = find_head_end(buffer, start)
                 if end >= 0:
                     break
-                if len(self.buffer) > max_length:
+                if len(buffer) > max_length:
                     raise ProtocolError(431)
-                start = max(0, len(self.buffer) - 3)
-                if not await self._fill():
-                    if self.buffer.strip():
+                start = max(0, len(buffer) - 3)
+                # read here, not through _fill(): one coroutine less
+                data = await self.reader.read(_READ_SIZE)
+                if not data:
+                    if buffer.strip():
                         raise EOFError('Connection closed mid-head')
                     return None
+                buffer = buffer + data if buffer else data
                 if self.idle:
                     self.idle = False
                     if head_timeout is not None:
                         self.deadline = ticks_add(ticks_ms(), head_timeout)
                     # tolerate blank lines before a request (RFC 9112 2.2)
-                    self.buffer = self.buffer.lstrip(b'\r\n')
-                    start = 0
-                self.request_started = bool(self.buffer)
+                    if buffer.startswith(b'\r') or buffer.startswith(b'\n'):
+                        buffer = buffer.lstrip(b'\r\n')
+                        start = 0
+                self.request_started = bool(buffer)
         finally:
-            self.io_timeout = saved
+            self.buffer = buffer
             self.deadline = None
             self.idle = False
         if end > max_length:
             raise ProtocolError(431)
-        head = self.buffer[:end]
-        self.buffer = self.buffer[end + 4:]
-        return head
+        end += 4
+        if end == len(buffer):      # the usual case: no copy
+            self.buffer = b''
+            return buffer
+        self.buffer = buffer[end:]
+        return buffer[:end]
 
     # --- writing ------------------------------------------------------
     async def awrite(self, data):

@@ -111,7 +111,9 @@ _DIGITS = '0123456789'
 
 def decode_head(data, end, max_line):
     """The request head ``data[:end]`` as a str, after the checks that need
-    its bytes: the request line's length (414) and line end, and UTF-8."""
+    its bytes: the request line's length (414) and line end, and UTF-8.
+    When ``data`` is the head and its final CRLFCRLF, all of it is decoded
+    (no copy): parse_head_text() ignores that blank line."""
     line_end = data.find(b'\r\n', 0, end)
     if line_end < 0:
         line_end = end
@@ -119,8 +121,11 @@ def decode_head(data, end, max_line):
         raise ProtocolError(400, 'Bare LF in request line')
     if line_end > max_line:
         raise ProtocolError(414)
+    if end != len(data) and (end + 4 != len(data) or
+                             not data.endswith(b'\r\n\r\n')):
+        data = data[:end]
     try:
-        return decode_utf8(data if end == len(data) else data[:end])
+        return decode_utf8(data)
     except ValueError:
         raise ProtocolError(400, 'Request head is not valid UTF-8')
 
@@ -212,6 +217,8 @@ def parse_head_text(text, max_line, max_headers, headers=None):
     joined with commas as RFC 9110 allows (cookies with '; '), except
     Content-Length, Transfer-Encoding and Host, which are a 400."""
     end = len(text)
+    if text.endswith('\r\n\r\n'):     # decode_head() left the blank line
+        end -= 4
     line_end = text.find('\r\n')
     if line_end < 0:
         line_end = end
@@ -314,41 +321,52 @@ def response_head(status_code, reason, headers):
 
     A header value that is a list becomes one field per item (Set-Cookie).
     CR or LF in a value would let a caller inject headers: it is refused."""
-    known = _STATUS_LINES.get(status_code)    # (reason, status line)
-    if known is not None and (reason is None or known[0] == reason):
-        status = known[1]
-    else:
-        if reason is None:
-            reason = reason_phrase(status_code)
-        status = 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
-        if len(_STATUS_LINES) < 16:
-            _STATUS_LINES[status_code] = (reason, status)
-    parts = [status]
-    for name, value in headers.items():
+    # the list of parts is made at its final size: grown by append() it
+    # would be reallocated four times for a response of three fields
+    parts = [None] * (_field_count(headers) * 4 + 2)
+    parts[0] = _status_line(status_code, reason)
+    index = 1
+    for name in headers:
+        value = headers[name]
         if isinstance(value, list):
             for item in value:
-                _add_field(parts, name, item)
-            continue
-        if not isinstance(value, str):
-            value = str(value)
-        if '\n' in value or '\r' in value or '\n' in name or '\r' in name:
-            raise ValueError('CR or LF in header ' + name)
-        parts.append(name)
-        parts.append(': ')
-        parts.append(value)
-        parts.append('\r\n')
-    parts.append('\r\n')
+                index = _add_field(parts, index, name, item)
+        else:
+            index = _add_field(parts, index, name, value)
+    parts[index] = '\r\n'
     return ''.join(parts).encode()
 
 
-def _add_field(parts, name, value):
-    value = str(value)
+def _field_count(headers):
+    count = len(headers)
+    for value in headers.values():
+        if isinstance(value, list):
+            count += len(value) - 1
+    return count
+
+
+def _status_line(status_code, reason):
+    known = _STATUS_LINES.get(status_code)    # (reason, status line)
+    if known is not None and (reason is None or known[0] == reason):
+        return known[1]
+    if reason is None:
+        reason = reason_phrase(status_code)
+    status = 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
+    if len(_STATUS_LINES) < 16:
+        _STATUS_LINES[status_code] = (reason, status)
+    return status
+
+
+def _add_field(parts, index, name, value):
+    if not isinstance(value, str):
+        value = str(value)
     if '\n' in value or '\r' in value or '\n' in name or '\r' in name:
         raise ValueError('CR or LF in header ' + name)
-    parts.append(name)
-    parts.append(': ')
-    parts.append(value)
-    parts.append('\r\n')
+    parts[index] = name
+    parts[index + 1] = ': '
+    parts[index + 2] = value
+    parts[index + 3] = '\r\n'
+    return index + 4
 
 
 def chunk(data):

@@ -118,7 +118,7 @@ class Request:
             _ms(getattr(app, 'header_timeout', None)))
         if head is None:
             return None
-        text = decode_head(head, len(head), Request.max_readline)
+        text = decode_head(head, len(head) - 4, Request.max_readline)
         method, url, version, length, coding, connection, expect = \
             parse_head_text(text, Request.max_readline, Request.max_headers)
         # the header fields become a dict only if someone asks for them

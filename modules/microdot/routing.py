@@ -62,6 +62,11 @@ class URLPattern:
         """The route arguments as a dict if ``path`` matches, else None."""
         if self.regex is None:
             return {} if path == self.url_pattern else None
+        return self._match_regex(path)
+
+    def _match_regex(self, path):
+        # apart from match(), whose frame then stays small enough for
+        # MicroPython's C stack (a larger one is allocated per call)
         try:
             found = self.regex.match(path)
         except RuntimeError:
