@@ -298,8 +298,10 @@ def render(results):
            'The last column is the bare asyncio server (bench/apps/bare.py) '
            'and its ratio to the reference: the floor, what a server that '
            'does nothing but read a request and write a fixed answer costs '
-           'on the same interpreter. A goal below that ratio cannot be met '
-           'by a server on asyncio.', '',
+           'on the same interpreter. A framework served by asyncio\'s '
+           '`start_server` does at least that work, so a goal beyond that '
+           'ratio (below it for an upper bound, above it for a lower bound) '
+           'cannot be met.', '',
            '| | ours | reference | ratio | goal | | bare (bare/ref) |',
            '| --- | ---: | ---: | ---: | --- | --- | ---: |']
     for what, ours, ref, ratio, goal, met, bare in targets(results):
