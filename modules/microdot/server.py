@@ -97,10 +97,7 @@ async def serve_connection(app, reader, writer, peer, tls):
         app.connections.add(conn)
         if app.io_timeout:
             conn.io_timeout = int(app.io_timeout * 1000)
-        scheme = 'https' if tls else 'http'
-        while not app.shutting_down:
-            if not await serve_request(app, conn, scheme):
-                break
+        await serve_requests(app, conn, 'https' if tls else 'http')
     except CancelledError:
         if conn and conn.timed_out and conn.request_started:
             await _send_error(conn, 408)
@@ -122,19 +119,50 @@ async def serve_connection(app, reader, writer, peer, tls):
             app.connections.discard(conn)
 
 
-async def serve_request(app, conn, scheme):
-    """Read, dispatch and answer one request; False to close after it."""
-    try:
-        req = await Request.create(app, conn, conn, conn.client_addr, scheme)
-        conn.request_started = False
-    except HTTPException as exc:
-        await _send_error(conn, exc.status_code, exc.reason)
-        return False
-    if req is None:
-        return False
-    res = await app.dispatch_request(req)
-    if res is Response.already_handled:
-        return False
+async def serve_requests(app, conn, scheme, once=False):
+    """Read, dispatch and answer the requests that come on ``conn``, until
+    it must close (or after one, with ``once``); False when it must close.
+
+    One coroutine serves them all: on MicroPython each coroutine call
+    allocates its frame, so the loop awaits only what does I/O."""
+    idle_ms = _ms(app.idle_timeout)
+    head_ms = _ms(app.header_timeout)
+    while not app.shutting_down:
+        try:
+            head = await conn.read_head(Request.max_head_length, idle_ms,
+                                        head_ms)
+            if head is None:
+                return False
+            req = Request._from_head(app, conn, head, conn.client_addr,
+                                     scheme)
+            if req._framing is not None:
+                await req._start_body()
+            conn.request_started = False
+        except HTTPException as exc:
+            await _send_error(conn, exc.status_code, exc.reason)
+            return False
+        res = await app.dispatch_request(req)
+        if res is Response.already_handled:
+            return False
+        keep_alive = _frame_response(app, conn, req, res)
+        try:
+            await res.write(conn)
+        except ValueError as exc:   # an invalid header value: nothing sent
+            print_exception(exc)
+            await _send_error(conn, 500)
+            return False
+        if app.debug:
+            print('{} {} {}'.format(req.method, req.path, res.status_code))
+        if keep_alive and req._stream is not None:   # a body left to skip
+            keep_alive = await req.finish_body()
+        if once or not keep_alive:
+            return keep_alive
+    return False
+
+
+def _frame_response(app, conn, req, res):
+    """Decide whether the connection stays open after ``res``, and set
+    what that implies on it (Connection: close, chunked, HEAD)."""
     keep_alive = req.keep_alive and not conn.must_close and \
         not app.shutting_down
     connection = res.headers.get('Connection')
@@ -149,17 +177,11 @@ async def serve_request(app, conn, scheme):
         res.is_head = True
     if not keep_alive:
         res.headers['Connection'] = 'close'
-    try:
-        await res.write(conn)
-    except ValueError as exc:   # an invalid header value: nothing was sent
-        print_exception(exc)
-        await _send_error(conn, 500)
-        return False
-    if app.debug:
-        print('{} {} {}'.format(req.method, req.path, res.status_code))
-    if keep_alive and req._stream is not None:   # a body left to skip
-        keep_alive = await req.finish_body()
     return keep_alive
+
+
+def _ms(seconds):
+    return None if seconds is None else int(seconds * 1000)
 
 
 async def _send_error(conn, status_code, reason=None):
