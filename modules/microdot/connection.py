@@ -7,15 +7,15 @@ whose deadline has passed, so no per-operation timer is allocated."""
 from .compat import const, ticks_ms, ticks_add
 from .http import ProtocolError, find_head_end
 
-_READ_SIZE = const(1024)   # the smallest read: heads, lines, small bodies
+READ_SIZE = const(1024)   # the smallest read: heads, lines, small bodies
 _MAX_READ = const(4096)    # the largest, when a caller wants more at once
 
 
 def _read_size(wanted):
     """Bytes to ask the socket for when ``wanted`` more are needed: a body
     read in a handler's 2 KiB pieces then costs one read per piece."""
-    if wanted <= _READ_SIZE:
-        return _READ_SIZE
+    if wanted <= READ_SIZE:
+        return READ_SIZE
     return wanted if wanted < _MAX_READ else _MAX_READ
 
 
@@ -44,7 +44,7 @@ class Connection:
         return self, self
 
     # --- reading ------------------------------------------------------
-    async def _fill(self, size=_READ_SIZE):
+    async def _fill(self, size=READ_SIZE):
         """Append what the peer sends next (up to ``size`` bytes); False at
         end of stream."""
         if self.io_timeout is not None:
@@ -120,42 +120,39 @@ class Connection:
         client closed the connection cleanly between requests.
 
         ``first_byte_timeout`` bounds the wait for a new request;
-        ``head_timeout`` the time from its first byte to its last."""
-        buffer = self.buffer
-        self.idle = not buffer
+        ``head_timeout`` the time from its first byte to its last. The
+        server runs this same loop inline (one coroutine less per request
+        on MicroPython); the rules are in the three plain methods below."""
+        self.start_head(first_byte_timeout, head_timeout)
+        try:
+            head = self.take_head(max_length)
+            while head is None:
+                data = await self.reader.read(READ_SIZE)
+                if not self.add_head_bytes(data, head_timeout):
+                    return None
+                head = self.take_head(max_length)
+        finally:
+            self.end_head()
+        return head
+
+    def start_head(self, first_byte_timeout, head_timeout):
+        """Get ready to read a request head: idle (a shutdown may drop the
+        connection) until its first byte, and the deadline that applies."""
+        self.idle = not self.buffer
         self.request_started = not self.idle
         timeout = first_byte_timeout if self.idle else head_timeout
         self.deadline = None if timeout is None else \
             ticks_add(ticks_ms(), timeout)
-        start = 0
-        try:
-            while True:
-                end = find_head_end(buffer, start)
-                if end >= 0:
-                    break
-                if len(buffer) > max_length:
-                    raise ProtocolError(431)
-                start = max(0, len(buffer) - 3)
-                # read here, not through _fill(): one coroutine less
-                data = await self.reader.read(_READ_SIZE)
-                if not data:
-                    if buffer.strip():
-                        raise EOFError('Connection closed mid-head')
-                    return None
-                buffer = buffer + data if buffer else data
-                if self.idle:
-                    self.idle = False
-                    if head_timeout is not None:
-                        self.deadline = ticks_add(ticks_ms(), head_timeout)
-                    # tolerate blank lines before a request (RFC 9112 2.2)
-                    if buffer.startswith(b'\r') or buffer.startswith(b'\n'):
-                        buffer = buffer.lstrip(b'\r\n')
-                        start = 0
-                self.request_started = bool(buffer)
-        finally:
-            self.buffer = buffer
-            self.deadline = None
-            self.idle = False
+
+    def take_head(self, max_length):
+        """The request head at the front of the buffer, with its final
+        CRLFCRLF, taken off it; None while it is not all there."""
+        buffer = self.buffer
+        end = find_head_end(buffer)
+        if end < 0:
+            if len(buffer) > max_length:
+                raise ProtocolError(431)
+            return None
         if end > max_length:
             raise ProtocolError(431)
         end += 4
@@ -164,6 +161,30 @@ class Connection:
             return buffer
         self.buffer = buffer[end:]
         return buffer[:end]
+
+    def add_head_bytes(self, data, head_timeout):
+        """Add what the peer sent while a head is awaited; False if it
+        closed the connection cleanly (EOFError if it did so mid-head)."""
+        buffer = self.buffer
+        if not data:
+            if buffer.strip():
+                raise EOFError('Connection closed mid-head')
+            return False
+        buffer = buffer + data if buffer else data
+        if self.idle:
+            self.idle = False
+            if head_timeout is not None:
+                self.deadline = ticks_add(ticks_ms(), head_timeout)
+            # tolerate blank lines before a request (RFC 9112 2.2)
+            if buffer.startswith(b'\r') or buffer.startswith(b'\n'):
+                buffer = buffer.lstrip(b'\r\n')
+        self.buffer = buffer
+        self.request_started = bool(buffer)
+        return True
+
+    def end_head(self):
+        self.deadline = None
+        self.idle = False
 
     # --- writing ------------------------------------------------------
     async def awrite(self, data):

@@ -108,10 +108,30 @@ class Response:
         elif self.chunked and 'Content-Length' not in headers:
             headers['Transfer-Encoding'] = 'chunked'
 
+    def _small_bytes(self):
+        """The whole response as one bytes object when it is small and not
+        streamed (the usual case), after complete(); else None, and
+        write() sends it. The server sends these bytes itself: no
+        coroutine for write() on MicroPython."""
+        if self._is_streamed():
+            return None
+        self.complete()
+        body = self.body
+        if self.is_head or not body:
+            return response_head(self.status_code, self.reason, self.headers)
+        if len(body) > _SMALL_BODY:
+            return None
+        return response_head(self.status_code, self.reason,
+                             self.headers) + body
+
     async def write(self, stream):
         """Send the whole response through ``stream.awrite()``. A streamed
         body (a file, a generator) is closed whatever happens: also when a
         header is invalid or the client is gone before the head is sent."""
+        data = self._small_bytes()
+        if data is not None:
+            await stream.awrite(data)
+            return
         source = self.body   # complete() drops a body 204/304 cannot have
         streamed = self._is_streamed()
         try:

@@ -8,7 +8,7 @@ import asyncio
 
 from .compat import (CancelledError, IS_MICROPYTHON, listen, is_disconnect,
                      memory_ran_out, print_exception, ticks_ms, ticks_diff)
-from .connection import Connection
+from .connection import Connection, READ_SIZE
 from .http import HTTPException, reason_phrase
 from .request import Request
 from .response import Response
@@ -127,12 +127,20 @@ async def serve_requests(app, conn, scheme, once=False):
     allocates its frame, so the loop awaits only what does I/O."""
     idle_ms = _ms(app.idle_timeout)
     head_ms = _ms(app.header_timeout)
+    max_head = Request.max_head_length
     while not app.shutting_down:
         try:
-            head = await conn.read_head(Request.max_head_length, idle_ms,
-                                        head_ms)
-            if head is None:
-                return False
+            # conn.read_head(), inline
+            conn.start_head(idle_ms, head_ms)
+            try:
+                head = conn.take_head(max_head)
+                while head is None:
+                    data = await conn.reader.read(READ_SIZE)
+                    if not conn.add_head_bytes(data, head_ms):
+                        return False
+                    head = conn.take_head(max_head)
+            finally:
+                conn.end_head()
             req = Request._from_head(app, conn, head, conn.client_addr,
                                      scheme)
             if req._framing is not None:
@@ -146,7 +154,11 @@ async def serve_requests(app, conn, scheme, once=False):
             return False
         keep_alive = _frame_response(app, conn, req, res)
         try:
-            await res.write(conn)
+            data = res._small_bytes()
+            if data is not None:
+                await conn.awrite(data)
+            else:
+                await res.write(conn)
         except ValueError as exc:   # an invalid header value: nothing sent
             print_exception(exc)
             await _send_error(conn, 500)
