@@ -120,6 +120,7 @@ else:
     _ACCEPT_PROBE = const(256)  # more than accept() allocates
     _CAREFUL_ACCEPTS = const(32)
     _RESERVE_WORDS = const(128)
+    _READ_BUFFER_SIZE = const(1024)    # see _read_small()
 
     async def listen(host, port, backlog, ssl, handler):
         """Accept connections on ``host:port`` in a task of our own:
@@ -135,8 +136,10 @@ else:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(backlog)
-        global _reserve
+        global _reserve, _read_view
         _reserve = [None] * _RESERVE_WORDS
+        if _read_view is None:
+            _read_view = memoryview(bytearray(_READ_BUFFER_SIZE))
         listener = Listener()
         listener.task = _core.create_task(_accept(sock, ssl, handler))
         return listener
@@ -231,6 +234,19 @@ else:
         client.setblocking(False)
         return client
 
+    # socket.read(n) allocates n bytes before it reads: in a fragmented
+    # heap a 1 KiB hole may be missing while the few bytes that arrived
+    # would fit. Small reads go through one buffer, taken at listen() time,
+    # and only what arrived is copied out.
+    _read_view = None
+
+    def _read_small(sock, size):
+        view = _read_view
+        count = sock.readinto(view, size)
+        if count is None:
+            return None
+        return bytes(view[:count])
+
     class SocketStream:
         """A client socket with the async read/awrite/aclose that the
         server's Connection uses; each call is one generator, no more."""
@@ -242,7 +258,10 @@ else:
             # read first: a request has often arrived by then, and each
             # wait registers the socket with the poller anew
             while True:
-                data = self.s.read(size)
+                if size <= _READ_BUFFER_SIZE:
+                    data = _read_small(self.s, size)
+                else:
+                    data = self.s.read(size)
                 if data is not None:    # None: nothing yet
                     return data
                 yield _until_ready(self.s, False)
