@@ -101,6 +101,12 @@ class Response:
                 close_body(self.body)
             self.body = b''
             return
+        if not headers and not self._is_streamed():
+            # the usual case; no other spelling of these names to look for
+            headers.add_new('Content-Type',
+                            _with_charset(self.default_content_type))
+            headers.add_new('Content-Length', str(len(self.body)))
+            return
         if 'Content-Type' not in headers:
             headers['Content-Type'] = _with_charset(self.default_content_type)
         if not self._is_streamed():

@@ -103,6 +103,10 @@ class NoCaseDict(dict):
     def __setitem__(self, key, value):
         super().__setitem__(self._key(key), value)
 
+    def add_new(self, key, value):
+        """Store a key that is absent in every spelling, without looking."""
+        super().__setitem__(key, value)
+
     def __getitem__(self, key):
         return super().__getitem__(self._key(key))
 
