@@ -34,9 +34,20 @@ def ticks_diff(end, start):
 iscoroutine = inspect.iscoroutine
 
 
-async def invoke(func, *args, **kwargs):
+_CO_COROUTINE = inspect.CO_COROUTINE
+
+
+def invoke(func, *args, **kwargs):
     """Call a handler: async ones on the loop, sync ones in the default
-    thread pool so that they may block."""
+    thread pool so that they may block; await what this returns. An
+    ``async def`` function's own coroutine is returned (no extra layer)."""
+    code = getattr(func, '__code__', None)
+    if code is not None and code.co_flags & _CO_COROUTINE:
+        return func(*args, **kwargs)
+    return _invoke_any(func, args, kwargs)
+
+
+async def _invoke_any(func, args, kwargs):
     if asyncio.iscoroutinefunction(func):
         return await func(*args, **kwargs)
     loop = asyncio.get_running_loop()
