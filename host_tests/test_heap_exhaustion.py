@@ -5,10 +5,11 @@ What may happen to a connection that arrives while no memory is left: an
 answer once memory is back, a close, or (rarely) nothing at all, when the
 port's own accept() runs out of memory after taking the connection from the
 kernel: MicroPython then loses that socket, which no Python code can close.
-The server lowers the odds by probing memory before it accepts, once it has
-met a MemoryError. What must never happen: the server crashing, or no
-longer answering (asyncio's start_server ends its accept loop for good on
-a MemoryError, and a half-made poller entry crashes the port).
+Once the server has met a MemoryError it probes memory before it accepts
+(for the next 32 connections), so only the first connections of such an
+episode can be lost that way. What must never happen: the server crashing,
+or no longer answering (asyncio's start_server ends its accept loop for
+good on a MemoryError, and a half-made poller entry crashes the port).
 """
 import socket
 import time
@@ -65,17 +66,24 @@ def test_server_serves_again_after_connections_found_no_memory(
     # how much is left decides where the allocations fail: accepting,
     # registering with the poller, setting up the connection, reading,
     # parsing, answering
-    outcomes = {'answered': 0, 'dropped': 0, 'lost': 0}
+    rounds = []
     for spare in (0, 64, 128, 256, 512, 1024):
         filler = send(server.port, '/fill/1200/{}'.format(spare))
         time.sleep(0.5)             # the heap is full from here on
         starved = [send(server.port, '/', timeout=3) for _ in range(6)]
         assert answer(filler).endswith('\r\n\r\nfilled'), server.output()
+        outcomes = {'answered': 0, 'dropped': 0, 'lost': 0}
         for sock in starved:
             outcomes[outcome(sock)] += 1
+        rounds.append(outcomes)
         for _ in range(5):
             reply = answer(send(server.port, '/'))
             assert reply.startswith('HTTP/1.1 200 OK'), server.output()
     assert server.running()
-    print('connections that arrived with the heap full:', outcomes)
-    assert outcomes['lost'] <= 2, outcomes
+    print('connections that arrived with the heap full, by round:', rounds)
+    # once the server has met a MemoryError it accepts with care (for 32
+    # connections): the port's accept() may lose a socket only before that,
+    # at the start of a round; most connections are answered or closed
+    for outcomes in rounds:
+        assert outcomes['lost'] <= 3, rounds
+    assert sum(outcomes['lost'] for outcomes in rounds) <= 6, rounds

@@ -117,7 +117,7 @@ else:
     from asyncio import core as _core
 
     _MEMORY_BACKOFF_MS = const(20)
-    _ACCEPT_PROBE = const(256)  # more than accept() allocates
+    _ACCEPT_PROBE_WORDS = const(32)     # more than accept() allocates
     _CAREFUL_ACCEPTS = const(32)
     _RESERVE_WORDS = const(128)
     _READ_BUFFER_SIZE = const(1024)    # see _read_small()
@@ -155,23 +155,26 @@ else:
             await self.task
 
     def _accept(sock, ssl, handler):    # a generator: the accepting task
-        global _short_of_memory, _reserve
+        global _reserve, _short_of_memory
         try:
             while True:
                 client = None
                 try:
                     yield _until_ready(sock, False)
-                    # the ports leak the new socket when accept() runs out
-                    # of memory: while memory is short, try first
+                    # the ports lose the new socket when accept() itself
+                    # runs out of memory: after a MemoryError, try first
+                    stream = SocketStream(None)
                     if _short_of_memory:
                         _short_of_memory -= 1
-                        bytearray(_ACCEPT_PROBE)
-                        if not _reserve:
-                            _reserve = [None] * _RESERVE_WORDS
-                    stream = SocketStream(None)
+                        # a list's clear() frees its items at once: a
+                        # probe left to the GC could stay alive through a
+                        # stale slot of this frame, taking that memory
+                        ([None] * _ACCEPT_PROBE_WORDS).clear()
                     client, peer = sock.accept()
                     stream.s = _prepare(client, ssl)
                     _core.create_task(handler(stream, stream, peer))
+                    if not _reserve:    # only once the connection is taken
+                        _reserve = _new_reserve()
                 except OSError:
                     # a client gone before we took it, or a failed TLS setup
                     if client is not None:
@@ -187,15 +190,25 @@ else:
         except CancelledError:
             sock.close()
 
-    _short_of_memory = 0    # connections still to accept with care
-    # memory kept for registering a socket with the poller when the heap
-    # is full (see _until_ready); taken again while accepting with care
+    # memory given up when the heap is full, to accept a connection or to
+    # register a socket with the poller (see _until_ready), and taken
+    # again after the next connection accepted
     _reserve = []
 
+    _short_of_memory = 0    # connections still to accept with care
+
     def memory_ran_out():
-        """Someone met a MemoryError: accept with care for a while."""
+        """Someone met a MemoryError: accept with care for a while. (A
+        probe before every accept would cost an allocation per connection,
+        and the conservative GC may still see it when accept() runs.)"""
         global _short_of_memory
         _short_of_memory = _CAREFUL_ACCEPTS
+
+    def _new_reserve():
+        try:
+            return [None] * _RESERVE_WORDS
+        except MemoryError:
+            return _reserve     # still empty: try again next time
 
     def _until_ready(sock, for_write):
         """Have asyncio wake the running task when ``sock`` is ready; the

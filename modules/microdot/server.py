@@ -101,9 +101,9 @@ async def serve_connection(app, reader, writer, peer, tls):
     except CancelledError:
         if conn and conn.timed_out and conn.request_started:
             await _send_error(conn, 408)
-    except MemoryError:
+    except MemoryError as exc:
         memory_ran_out()
-        raise
+        print_exception(exc)
     except Exception as exc:
         if not is_disconnect(exc):
             print_exception(exc)
