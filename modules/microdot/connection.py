@@ -19,6 +19,11 @@ def _read_size(wanted):
     return wanted if wanted < _MAX_READ else _MAX_READ
 
 
+def ms(seconds):
+    """A timeout in seconds (or None) as the milliseconds deadlines use."""
+    return None if seconds is None else int(seconds * 1000)
+
+
 class Connection:
     # Defaults live on the class: an instance stores only what differs, so
     # a connection allocates a smaller attribute table on MicroPython.

@@ -2,7 +2,7 @@
 import json
 
 from .compat import decode_utf8
-from .connection import Connection, AsyncBytesIO
+from .connection import Connection, AsyncBytesIO, ms
 from .http import (HTTPException, ProtocolError, decode_head,
                    parse_head_text, parse_content_length)
 from .structures import NoCaseDict
@@ -115,8 +115,8 @@ class Request:
             conn = Connection(client_reader, client_writer, client_addr)
         head = await conn.read_head(
             Request.max_head_length,
-            _ms(getattr(app, 'idle_timeout', None)),
-            _ms(getattr(app, 'header_timeout', None)))
+            ms(getattr(app, 'idle_timeout', None)),
+            ms(getattr(app, 'header_timeout', None)))
         if head is None:
             return None
         req = Request._from_head(app, conn, head, client_addr, scheme)
@@ -347,7 +347,3 @@ class Request:
             self.after_request_handlers = []
         self.after_request_handlers.append(f)
         return f
-
-
-def _ms(seconds):
-    return None if seconds is None else int(seconds * 1000)

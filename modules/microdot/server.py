@@ -8,7 +8,7 @@ import asyncio
 
 from .compat import (CancelledError, IS_MICROPYTHON, listen, is_disconnect,
                      memory_ran_out, print_exception, ticks_ms, ticks_diff)
-from .connection import Connection, READ_SIZE
+from .connection import Connection, READ_SIZE, ms
 from .http import HTTPException, reason_phrase
 from .request import Request
 from .response import Response
@@ -125,8 +125,8 @@ async def serve_requests(app, conn, scheme, once=False):
 
     One coroutine serves them all: on MicroPython each coroutine call
     allocates its frame, so the loop awaits only what does I/O."""
-    idle_ms = _ms(app.idle_timeout)
-    head_ms = _ms(app.header_timeout)
+    idle_ms = ms(app.idle_timeout)
+    head_ms = ms(app.header_timeout)
     max_head = Request.max_head_length
     while not app.shutting_down:
         try:
@@ -190,10 +190,6 @@ def _frame_response(app, conn, req, res):
     if not keep_alive:
         res.headers['Connection'] = 'close'
     return keep_alive
-
-
-def _ms(seconds):
-    return None if seconds is None else int(seconds * 1000)
 
 
 async def _send_error(conn, status_code, reason=None):
