@@ -138,28 +138,22 @@ class Response:
         if data is not None:
             await stream.awrite(data)
             return
+        if not self._is_streamed():     # large: complete() has run
+            await stream.awrite(response_head(self.status_code, self.reason,
+                                              self.headers))
+            await stream.awrite(self.body)     # as it is, not copied
+            return
         source = self.body   # complete() drops a body 204/304 cannot have
-        streamed = self._is_streamed()
         try:
             self.complete()
-            head = response_head(self.status_code, self.reason, self.headers)
-            body = self.body
-            if self.is_head or not self._allows_body():
-                await stream.awrite(head)
-            elif not streamed:
-                if len(body) <= _SMALL_BODY:
-                    await stream.awrite(head + body)
-                else:
-                    await stream.awrite(head)
-                    await stream.awrite(body)
-            else:
-                await stream.awrite(head)
+            await stream.awrite(response_head(self.status_code, self.reason,
+                                              self.headers))
+            if not self.is_head and self._allows_body():
                 from .streaming import write_body
                 await write_body(self, stream)
         finally:
-            if streamed:
-                from .streaming import aclose_body
-                await aclose_body(source)
+            from .streaming import aclose_body
+            await aclose_body(source)
 
     def body_iter(self):
         """An async iterator over the body as bytes."""
