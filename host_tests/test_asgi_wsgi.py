@@ -25,6 +25,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect as ws_connect
 
+from processes import free_port, is_listening
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APPS = os.path.join(ROOT, 'host_tests', 'apps')
 EXAMPLES = os.path.join(ROOT, 'examples')
@@ -37,31 +39,6 @@ EXIT_OK = (0, -signal.SIGTERM)
 
 
 # --- server processes ---------------------------------------------------
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def is_listening(port):
-    """True once a socket listens on the port (read from /proc, so that
-    waiting never opens a connection; by connecting where /proc is
-    missing)."""
-    wanted = ':{:04X}'.format(port)
-    try:
-        with open('/proc/net/tcp') as f:
-            next(f)
-            return any(fields[3] == '0A' and fields[1].endswith(wanted)
-                       for fields in (line.split() for line in f))
-    except OSError:
-        pass
-    try:
-        socket.create_connection((HOST, port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
-
-
 def server_command(kind, module, port):
     """argv serving `module`'s `app` with: uvicorn, gunicorn, or the
     module's own `app.run()` (builtin)."""

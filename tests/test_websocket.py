@@ -107,6 +107,11 @@ class Exchange:
 async def exchange(app, client_data, path='/ws', headers=None, chunk=1024,
                    io_timeout=None, method='GET'):
     pipe = Pipe(request_bytes(path, headers, method) + client_data, chunk)
+    return await run_exchange(app, pipe, io_timeout)
+
+
+async def run_exchange(app, pipe, io_timeout):
+    """Serve the request that ``pipe`` holds; the Exchange that followed."""
     conn = Connection(pipe, pipe, ('127.0.0.1', 4000))
     conn.io_timeout = io_timeout
     pipe.conn = conn
@@ -457,12 +462,7 @@ class SegmentPipe(Pipe):
 
 async def segment_exchange(app, pieces, io_timeout=5000):
     pipe = SegmentPipe([request_bytes()] + pieces)
-    conn = Connection(pipe, pipe, ('127.0.0.1', 4000))
-    conn.io_timeout = io_timeout
-    pipe.conn = conn
-    req = await Request.create(app, conn, conn, conn.client_addr)
-    res = await app.dispatch_request(req)
-    return Exchange(pipe, res)
+    return await run_exchange(app, pipe, io_timeout)
 
 
 async def test_reads_between_messages_wait_without_deadline():
