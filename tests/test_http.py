@@ -123,6 +123,13 @@ def test_response_head_serialises_fields_and_lists():
                     b'Set-Cookie: y=2\r\n\r\n')
 
 
+def test_a_reason_of_the_app_is_not_reused_for_the_standard_one():
+    assert response_head(201, 'Made', {}) == b'HTTP/1.1 201 Made\r\n\r\n'
+    assert response_head(201, None, {}) == b'HTTP/1.1 201 Created\r\n\r\n'
+    assert response_head(201, 'Made', {}) == b'HTTP/1.1 201 Made\r\n\r\n'
+    assert response_head(299, None, {}) == b'HTTP/1.1 299 Unknown\r\n\r\n'
+
+
 def test_response_head_refuses_header_injection():
     with raises(ValueError):
         response_head(200, 'OK', {'X': 'a\r\nEvil: 1'})

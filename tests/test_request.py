@@ -89,6 +89,57 @@ async def test_response_write_to_a_stream():
     assert data.endswith(b'\r\n\r\n{"a": 1}')
 
 
+async def written(res):
+    stream = AsyncBytesIO()
+    await res.write(stream)
+    return stream.getvalue()
+
+
+async def test_plain_response_heads_follow_status_reason_type_and_closing():
+    # the usual response (no header set) comes from a head made once per
+    # status: each thing that changes the head must give its own
+    assert await written(Response('hi')) == (
+        b'HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=UTF-8\r\n'
+        b'Content-Length: 2\r\n\r\nhi')
+    assert (await written(Response('hi', 200, reason='Fine'))).startswith(
+        b'HTTP/1.1 200 Fine\r\n')
+    assert (await written(Response('hi'))).startswith(b'HTTP/1.1 200 OK\r\n')
+    closing = Response('bye')
+    closing.close_connection = True
+    data = await written(closing)
+    assert b'\r\nConnection: close\r\n' in data
+    assert data.endswith(b'\r\nContent-Length: 3\r\n\r\nbye')
+    assert b'Connection' not in await written(Response('hi'))
+    saved = Response.default_content_type
+    Response.default_content_type = 'text/html'
+    try:
+        assert b'Content-Type: text/html; charset=UTF-8\r\n' in \
+            await written(Response('<p>'))
+    finally:
+        Response.default_content_type = saved
+    assert b'Content-Type: text/plain; charset=UTF-8\r\n' in \
+        await written(Response('hi'))
+
+
+async def test_head_response_has_the_length_but_no_body():
+    res = Response('four')
+    res.is_head = True
+    data = await written(res)
+    assert data.endswith(b'\r\nContent-Length: 4\r\n\r\n')
+
+
+async def test_close_connection_keeps_a_connection_header_of_the_app():
+    res = Response('x', headers={'Connection': 'close, Upgrade'})
+    res.close_connection = True
+    data = await written(res)
+    assert data.count(b'Connection:') == 1
+    assert b'Connection: close, Upgrade\r\n' in data
+    # a status without a body says it too
+    res = Response(status_code=204)
+    res.close_connection = True
+    assert b'\r\nConnection: close\r\n' in await written(res)
+
+
 async def test_streamed_response_written_directly_is_close_delimited():
     def generate():
         yield 'a'

@@ -311,7 +311,8 @@ def parse_content_length(value):
     return int(value)
 
 
-# Status lines made so far, by status code (bounded).
+# Status lines with the standard reason phrase made so far, by status code
+# (bounded).
 _STATUS_LINES = {}
 
 
@@ -337,6 +338,31 @@ def response_head(status_code, reason, headers):
     return ''.join(parts).encode()
 
 
+# Heads of plain responses made so far (see plain_head()), by status code
+# and whether the connection closes: (reason, content type, head). Bounded,
+# as _STATUS_LINES.
+_PLAIN_HEADS = {}
+
+
+def plain_head(status_code, reason, content_type, closing):
+    """The head of the usual response, whose only header fields are
+    Content-Type, Content-Length and, when ``closing``, ``Connection:
+    close``, up to the length's value: made once for each status."""
+    key = status_code * 2 + (1 if closing else 0)
+    known = _PLAIN_HEADS.get(key)
+    if known is None or known[0] != reason or known[1] != content_type:
+        fields = {'Content-Type': content_type}
+        if closing:
+            fields['Connection'] = 'close'
+        # response_head() checks the fields; its blank line goes
+        head = response_head(status_code, reason, fields)[:-2] + \
+            b'Content-Length: '
+        known = (reason, content_type, head)
+        if len(_PLAIN_HEADS) < 16:
+            _PLAIN_HEADS[key] = known
+    return known[2]
+
+
 def _field_count(headers):
     count = len(headers)
     for value in headers.values():
@@ -346,15 +372,17 @@ def _field_count(headers):
 
 
 def _status_line(status_code, reason):
-    known = _STATUS_LINES.get(status_code)    # (reason, status line)
-    if known is not None and (reason is None or known[0] == reason):
-        return known[1]
     if reason is None:
-        reason = reason_phrase(status_code)
-    status = 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
-    if len(_STATUS_LINES) < 16:
-        _STATUS_LINES[status_code] = (reason, status)
-    return status
+        line = _STATUS_LINES.get(status_code)
+        if line is not None:
+            return line
+        line = 'HTTP/1.1 ' + str(status_code) + ' ' + \
+            reason_phrase(status_code) + '\r\n'
+        if len(_STATUS_LINES) < 16:
+            _STATUS_LINES[status_code] = line
+        return line
+    # a reason of the app's own: not kept, lest it stand for the standard
+    return 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
 
 
 def _add_field(parts, index, name, value):

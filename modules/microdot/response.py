@@ -2,7 +2,7 @@
 import json
 
 from .compat import const
-from .http import HTTPException, response_head
+from .http import HTTPException, plain_head, response_head
 from .structures import NoCaseDict
 
 _SMALL_BODY = const(1024)  # written in one go with the head below this
@@ -42,6 +42,10 @@ class Response:
 
     #: The reason phrase; None for the standard one of the status.
     reason = None
+
+    #: Set by the server: the connection closes after this response, which
+    #: says so (Connection: close).
+    close_connection = False
 
     def __init__(self, body=b'', status_code=200, headers=None, reason=None):
         self.status_code = status_code
@@ -93,8 +97,11 @@ class Response:
         return code >= 200 and code != 204 and code != 304
 
     def complete(self):
-        """Fill in the headers the body implies: type and length."""
+        """Fill in the headers the body and the server imply: type, length,
+        chunked framing, Connection: close."""
         headers = self.headers
+        if self.close_connection and 'Connection' not in headers:
+            headers['Connection'] = 'close'
         if not self._allows_body():
             if self._is_streamed():
                 from .streaming import close_body
@@ -119,6 +126,15 @@ class Response:
         streamed (the usual case), after complete(); else None, and
         write() sends it. The server sends these bytes itself: no
         coroutine for write() on MicroPython."""
+        body = self.body
+        if type(body) is bytes and not self.headers and \
+                len(body) <= _SMALL_BODY and self._allows_body():
+            # the usual response: a head made once, its length, its body
+            return b''.join((
+                plain_head(self.status_code, self.reason,
+                           _with_charset(self.default_content_type),
+                           self.close_connection),
+                b'%d\r\n\r\n' % len(body), b'' if self.is_head else body))
         if self._is_streamed():
             return None
         self.complete()

@@ -188,7 +188,7 @@ def _frame_response(app, conn, req, res):
     if req.method == 'HEAD':
         res.is_head = True
     if not keep_alive:
-        res.headers['Connection'] = 'close'
+        res.close_connection = True
     return keep_alive
 
 
