@@ -50,7 +50,40 @@ def make_app():
 
     app.route('/idle')(websocket_wrapper(echo, upgrade_with(Idle)))
     app.route('/limited')(websocket_wrapper(echo, upgrade_with(Limited)))
+    app.route('/child')(with_websocket(child_echo(app)))
+    app.route('/child-idle')(websocket_wrapper(child_echo(app),
+                                               upgrade_with(Idle)))
     return app
+
+
+def child_echo(app):
+    """An echo handler whose receives run in a task of their own, which
+    hands each message (or the WebSocketError that ended it) to the
+    handler's task through an Event."""
+    async def handler(request, ws):
+        got = []
+        ready = asyncio.Event()
+
+        async def receiver():
+            try:
+                while True:
+                    got.append(await ws.receive())
+                    ready.set()
+            except WebSocketError as exc:
+                got.append(exc)
+                ready.set()
+
+        asyncio.create_task(receiver())
+        while True:
+            await ready.wait()
+            ready.clear()
+            while got:
+                item = got.pop(0)
+                if isinstance(item, WebSocketError):
+                    app.ended.append((request.path, item.code))
+                    raise item
+                await ws.send(item)
+    return handler
 
 
 async def _serve(app, port, failures):
@@ -249,6 +282,61 @@ async def test_stall_between_fragments_is_closed_with_1008():
         await client.aclose()
     finally:
         await stop(app, task)
+
+
+async def test_receive_in_a_child_task_is_closed_with_1008():
+    # the deadline cancels the task that is receiving, not the handler's
+    app = make_app()
+    port, task = await start(app)
+    try:
+        client = await Client().connect(port, '/child')
+        assert await client.echo('from the child') == \
+            (TEXT, 'from the child')
+        await client.send(encode_frame(TEXT, 'x' * 20, mask=MASK)[:11])
+        code, took = await _timed(client.close_code())
+        assert code == 1008
+        assert took < IO_TIMEOUT + 2.5, took
+        assert await client.at_eof()
+        await client.aclose()
+        assert ('/child', 1008) in app.ended
+        other = await Client().connect(port, '/child')
+        assert await other.echo('next') == (TEXT, 'next')
+        await other.aclose()
+    finally:
+        await stop(app, task)
+
+
+async def test_idle_receive_in_a_child_task_is_closed_with_1001():
+    app = make_app()
+    port, task = await start(app)
+    try:
+        client = await Client().connect(port, '/child-idle')
+        assert await client.echo('hello') == (TEXT, 'hello')
+        code, took = await _timed(client.close_code())
+        assert code == 1001
+        assert took < Idle.idle_timeout + 2.5, took
+        assert await client.at_eof()
+        await client.aclose()
+        assert ('/child-idle', 1001) in app.ended
+    finally:
+        await stop(app, task)
+
+
+async def test_shutdown_ends_a_child_task_receive_with_1001():
+    app = make_app()
+    port, task = await start(app)
+    client = None
+    try:
+        client = await Client().connect(port, '/child-idle')
+        assert await client.echo('hello') == (TEXT, 'hello')
+        app.shutdown()
+        assert await client.close_code() == 1001
+        await asyncio.wait_for(task, 10)
+    finally:
+        if client is not None:
+            await client.aclose()
+        if not task.done():
+            await stop(app, task)
 
 
 # --- between messages: no limit by default, idle_timeout when set -----------

@@ -30,6 +30,7 @@ import binascii
 
 from .compat import (CancelledError, is_disconnect, print_exception,
                      ticks_ms, ticks_add, ticks_diff)
+from asyncio import current_task
 from .http import HTTPException
 from .response import Response
 from . import wsframe
@@ -167,7 +168,9 @@ class WebSocket:
     # the defaults, so that an instance stores only what it sets.
     _io_timeout = None      # ms: the connection's io_timeout
     _read_deadline = None
+    _read_task = None       # the task that waits for that read
     _write_deadline = None
+    _task = None            # the connection's own task (conn.task)
     _frame_deadline = None  # for the frame after frame number _frame_key
     _frame_key = -1
 
@@ -192,6 +195,7 @@ class WebSocket:
             # from now on this object sets the connection's deadline
             self._io_timeout = conn.io_timeout
             conn.io_timeout = None
+            self._task = conn.task
         self._parser = FrameParser(self.max_message_length)
         await self._write(
             b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
@@ -272,10 +276,14 @@ class WebSocket:
 
     # --- internals --------------------------------------------------------
     def _release(self):
-        """Give the connection its io_timeout back, for whatever the
-        server still writes on it."""
-        if self._conn is not None and self._io_timeout is not None:
-            self._conn.io_timeout = self._io_timeout
+        """Give the connection its io_timeout and its task back, for
+        whatever the server still does with it."""
+        conn = self._conn
+        if conn is not None:
+            if self._io_timeout is not None:
+                conn.io_timeout = self._io_timeout
+            if self._task is not None:
+                conn.task = self._task
 
     def _next_deadline(self, parser):
         """The deadline of the read receive() is about to make: io_timeout
@@ -300,13 +308,20 @@ class WebSocket:
 
     def _arm(self):
         """Give the connection the earlier of the read and write
-        deadlines, for the server's sweeper to enforce."""
+        deadlines, for the server's sweeper to enforce. The sweeper cancels
+        conn.task: for a read deadline that is the task reading, which
+        may be a handler's child task; for a write deadline the
+        connection's own task, which ends the WebSocket."""
+        conn = self._conn
         deadline = self._read_deadline
         other = self._write_deadline
         if deadline is None or (other is not None and
                                 ticks_diff(other, deadline) < 0):
             deadline = other
-        self._conn.deadline = deadline
+            conn.task = self._task
+        else:
+            conn.task = self._read_task
+        conn.deadline = deadline
 
     async def _await_close_reply(self):
         parser = self._parser
@@ -350,6 +365,7 @@ class WebSocket:
             conn.idle = True
             if deadline is not None or self._read_deadline is not None:
                 self._read_deadline = deadline
+                self._read_task = current_task()
                 self._arm()
         try:
             return await self.rsock.read(_READ_SIZE)
@@ -358,9 +374,15 @@ class WebSocket:
             # a shutdown, or a stalled write, goes on up
             if deadline is None or not conn.timed_out or \
                     ticks_diff(ticks_ms(), deadline) < 0:
+                task = self._task
+                if task is not None and task is not current_task() and \
+                        getattr(self.request.app, 'shutting_down', False):
+                    # a shutdown found a child task reading (conn.task,
+                    # see _arm): the handler's task ends the WebSocket
+                    task.cancel()
                 raise
             conn.timed_out = False
-            uncancel = getattr(conn.task, 'uncancel', None)
+            uncancel = getattr(current_task(), 'uncancel', None)
             if uncancel is not None:    # CPython 3.11+: the cancel is spent
                 uncancel()
             return None
@@ -373,6 +395,7 @@ class WebSocket:
                 conn.idle = False
                 if self._read_deadline is not None:
                     self._read_deadline = None
+                    self._read_task = None
                     self._arm()
 
     async def _send_frame(self, opcode, payload):
@@ -396,9 +419,13 @@ class WebSocket:
         if conn is None:
             await self.wsock.awrite(data)
             return
-        if self._io_timeout is not None:
-            self._write_deadline = ticks_add(ticks_ms(), self._io_timeout)
-            self._arm()
+        if self._io_timeout is None:
+            await self.wsock.awrite(data)
+            if self._read_deadline is not None:
+                self._arm()     # the write cleared a child task's deadline
+            return
+        self._write_deadline = ticks_add(ticks_ms(), self._io_timeout)
+        self._arm()
         try:
             # conn.io_timeout is None: the write sets no deadline, but it
             # clears the connection's at its end, which _arm puts back
