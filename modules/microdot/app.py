@@ -221,7 +221,10 @@ class Microdot:
                 if res is not None:
                     break
             if res is None:
-                res = await invoke(handler, req, **req.route_args)
+                args = req.route_args
+                # a call with **{} would build the keyword arguments anew
+                res = await (invoke(handler, req, **args) if args else
+                             invoke(handler, req))
             res = make_response(res)
             for hook in self.get_request_handlers(
                     req, 'after_request_handlers', False) if local else \

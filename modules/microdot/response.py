@@ -6,6 +6,10 @@ from .http import HTTPException, plain_head, response_head
 from .structures import NoCaseDict
 
 _SMALL_BODY = const(1024)  # written in one go with the head below this
+# tuples for isinstance(), made once: written in a call, one is built on
+# the heap at each call on MicroPython
+_JSON_TYPES = (dict, list)
+_BYTES_TYPES = (bytes, bytearray)
 
 
 class Response:
@@ -52,7 +56,9 @@ class Response:
         if reason is not None:
             self.reason = reason
         self.headers = NoCaseDict(headers)
-        if isinstance(body, (dict, list)):
+        if type(body) is str:   # the usual body, tested first
+            self.body = body.encode()
+        elif isinstance(body, _JSON_TYPES):
             self.body = json.dumps(body).encode()
             if 'Content-Type' not in self.headers:
                 self.headers['Content-Type'] = 'application/json'
@@ -90,7 +96,7 @@ class Response:
 
     # --- writing --------------------------------------------------------
     def _is_streamed(self):
-        return not isinstance(self.body, (bytes, bytearray))
+        return not isinstance(self.body, _BYTES_TYPES)
 
     def _allows_body(self):
         code = self.status_code
