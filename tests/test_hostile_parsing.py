@@ -83,6 +83,31 @@ def test_overlong_forms_cannot_smuggle_control_characters():
         assert head_status(b'GET / HTTP/1.1\r\n' + data) == 400
 
 
+def test_valid_utf8_in_values_keeps_the_fields_after_it_in_place():
+    # the parser scans bytes: a multi-byte character must not shift where
+    # later fields start, nor reach a value cut through
+    for text in VALID_UTF8:
+        headers = NoCaseDict()
+        head = ('GET /caf\u00e9 HTTP/1.1\r\nX-Before: ' + text +
+                '\r\nX-Mid:\t' + text + ' ' + text + ' \r\nContent-Length: 0'
+                '\r\nX-After: ok').encode()
+        assert parse_head(head, len(head), 2048, 48, headers) == \
+            ('GET', '/caf\u00e9', '1.1')
+        assert headers['X-Before'] == text
+        assert headers['X-Mid'] == text + ' ' + text
+        assert headers['Content-Length'] == '0'
+        assert headers['X-After'] == 'ok'
+
+
+async def test_request_with_utf8_fields_reads_them_lazily():
+    head = ('GET / HTTP/1.1\r\nX-Name: \u00e9\u20ac\U0001f600\r\n'
+            'Connection: close\r\n\r\n').encode()
+    req = await Request.create(Microdot(), AsyncBytesIO(head), None, None)
+    assert not req.keep_alive
+    assert req.headers['x-name'] == '\u00e9\u20ac\U0001f600'
+    assert req.headers['Connection'] == 'close'
+
+
 def test_percent_escapes_of_invalid_utf8_are_refused():
     for data, why in INVALID_UTF8:
         with raises(ValueError):

@@ -70,7 +70,9 @@ def test_long_request_line_is_414():
 
 def test_bad_header_lines_are_400():
     for field in (b'NoColon', b': novalue', b'Bad Name: x', b' folded: x',
-                  b'Name : x', b'X: a\x00b', b'X: \xff\xfe'):
+                  b'Name : x', b'X: a\x00b', b'X: \xff\xfe', b'X: a\rb',
+                  b'X: a\nb', b'A: 1\r\nX: a\rb\r\nB: 2',
+                  b'A: 1\r\nX: \x00'):
         assert status_of(b'GET / HTTP/1.1\r\n' + field) == 400, field
 
 

@@ -3,8 +3,8 @@ import json
 
 from .compat import decode_utf8
 from .connection import Connection, AsyncBytesIO, ms
-from .http import (HTTPException, ProtocolError, decode_head,
-                   parse_head_text, parse_content_length)
+from .http import (HTTPException, ProtocolError, check_head,
+                   parse_request_head, parse_content_length)
 from .structures import NoCaseDict
 
 _CONTINUE = b'HTTP/1.1 100 Continue\r\n\r\n'
@@ -43,7 +43,7 @@ class Request:
     route = None
     content_length = 0
     _headers = None
-    _head = None        # the request head as a str, parsed again on demand
+    _head = None        # the request head (bytes), parsed again on demand
     _connection = None  # Connection, from the parse (until headers exist)
     _body = None
     _stream = None
@@ -130,9 +130,11 @@ class Request:
         ``_framing`` holds how it comes and ``_start_body()`` must run
         next. The server calls this rather than create(): a plain call
         leaves no coroutine behind on MicroPython."""
-        text = decode_head(head, len(head) - 4, Request.max_readline)
+        end = len(head) - 4     # the head ends with its blank line
+        check_head(head, end, Request.max_readline)
         method, url, version, length, coding, connection, expect = \
-            parse_head_text(text, Request.max_readline, Request.max_headers)
+            parse_request_head(head, end, Request.max_readline,
+                               Request.max_headers)
         # the header fields become a dict only if someone asks for them
         req = object.__new__(Request)
         req._start(app, method, url, version)
@@ -141,7 +143,7 @@ class Request:
             req._client_addr = client_addr
         if scheme and scheme != 'http':
             req.scheme = scheme
-        req._head = text
+        req._head = head
         req.connection = conn
         if connection is not None:
             req._connection = connection
@@ -247,9 +249,10 @@ class Request:
         headers = self._headers
         if headers is None:
             headers = self._headers = NoCaseDict()
-            if self._head is not None:
-                parse_head_text(self._head, self.max_readline,
-                                self.max_headers, headers)
+            head = self._head
+            if head is not None:
+                parse_request_head(head, len(head) - 4, self.max_readline,
+                                   self.max_headers, headers)
         return headers
 
     @headers.setter
