@@ -40,6 +40,11 @@ def test_repeated_headers_are_joined():
                     b'Cookie: x=1\r\nCookie: y=2')[3]
     assert headers['Accept'] == 'a, b'
     assert headers['Cookie'] == 'x=1; y=2'
+    # one entry, under the first spelling, whatever the case of repeats
+    headers = parse(b'GET / HTTP/1.1\r\nX-A: 1\r\nX-B: 2\r\nx-a: 3\r\n'
+                    b'cookie: p=1\r\nX-A: 4\r\nCOOKIE: q=2')[3]
+    assert sorted(headers.items()) == [('X-A', '1, 3, 4'), ('X-B', '2'),
+                                       ('cookie', 'p=1; q=2')]
 
 
 def test_absolute_form_target_keeps_path_and_query():

@@ -196,12 +196,14 @@ _KINDS = {'content-length': _LENGTH, 'transfer-encoding': _CODING,
 
 
 def _new_field_name(raw):
-    """(bytes, name, kind) for a field name not seen before."""
+    """(bytes, name, kind, lowercase name) for a field name not seen
+    before."""
     global _names_count
     name = raw.decode()
     if not _is_token(name):
         raise ProtocolError(400, 'Malformed header name')
-    known = (raw, name, _KINDS.get(name.lower(), _OTHER))
+    lower = name.lower()
+    known = (raw, name, _KINDS.get(lower, _OTHER), lower)
     if _names_count < 32 and len(raw) <= 24:
         _names_count += 1
         same_length = _NAMES.get(len(raw))
@@ -227,7 +229,8 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
     Returns (method, target, version, content_length, transfer_encoding,
     connection, expect): the last four are the values (str) of the fields
     the server acts on, or None. With ``headers`` (a NoCaseDict) every
-    field is also stored there under its given name; repeated fields are
+    field is also stored there under its given name (``headers`` comes
+    empty, and has ``add_new()``); repeated fields are
     joined with commas as RFC 9110 allows (cookies with '; '), except
     Content-Length, Transfer-Encoding and Host, which are a 400.
 
@@ -249,6 +252,8 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
     length = coding = connection = expect = None
     host = False
     count = 0
+    if headers is not None:
+        seen = []
     pos = line_end + 2
     # no NUL in any value (the request line passed this check already)
     if pos < end and data.find(b'\x00', pos, end) >= 0:
@@ -276,12 +281,12 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
         name = None
         known = _NAMES.get(colon - pos)
         if known is not None:
-            for raw, name, kind in known:
+            for raw, name, kind, lower in known:
                 if data.startswith(raw, pos):
                     break
                 name = None
         if name is None:
-            raw, name, kind = _new_field_name(data[pos:colon])
+            raw, name, kind, lower = _new_field_name(data[pos:colon])
         first = colon + 1       # the value, without spaces and tabs around
         while data.startswith(b' ', first) or data.startswith(b'\t', first):
             first += 1
@@ -315,12 +320,15 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
             continue
         if value is None:
             value = data[first:stop].decode()
-        old = headers.get(name)
-        if old is None:
-            headers[name] = value
+        # a name new to this head is stored without the lookups of another
+        # spelling that NoCaseDict makes in Python (a scan of its keys
+        # each): the lowercase names seen so far are compared in C
+        if lower not in seen:
+            seen.append(lower)
+            headers.add_new(name, value)
         else:
-            headers[name] = old + ('; ' if kind == _COOKIE else ', ') + \
-                value
+            headers[name] = headers[name] + \
+                ('; ' if kind == _COOKIE else ', ') + value
     return method, target, version, length, coding, connection, expect
 
 
