@@ -56,9 +56,11 @@ def server_command(kind, module, port):
 
 
 class ServerProcess:
-    """One server process: `url`, `pid`, `output()`, `stop()`."""
+    """One server process: `url`, `pid`, `output()`, `stop()`.
+    `extra_env` adds to its environment, `args` to its command line."""
 
-    def __init__(self, kind, module, cwd, log_path, data_dir=None):
+    def __init__(self, kind, module, cwd, log_path, data_dir=None,
+                 extra_env=None, args=()):
         self.kind = kind
         self.port = free_port()
         self.url = 'http://{}:{}'.format(HOST, self.port)
@@ -69,9 +71,11 @@ class ServerProcess:
                         os.path.join(ROOT, 'deps')]))
         if data_dir is not None:
             env['APP_DATA'] = str(data_dir)
+        env.update(extra_env or {})
         with open(self.log_path, 'wb') as log:
             self.process = subprocess.Popen(
-                server_command(kind, module, self.port), cwd=cwd, env=env,
+                server_command(kind, module, self.port) + list(args),
+                cwd=cwd, env=env,
                 stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT)
         self.pid = self.process.pid

@@ -493,7 +493,14 @@ class WebSocket(BaseWebSocket):
     """A WebSocket carried by ASGI ``websocket.*`` messages: the server
     does the framing, pings and the close handshake; this class gives
     handlers the core's API (``receive``, ``send``, ``close``, and
-    ``WebSocketError`` once the connection is closed)."""
+    ``WebSocketError`` once the connection is closed).
+
+    ``idle_timeout`` holds as under the built-in server (1001 when no
+    message came in time), with one difference: the server answers pings
+    without telling the app, so only messages count as signs of life. A
+    frame begun and left unfinished is the server's to bound (uvicorn:
+    its ping timeout); the app sees nothing of it, so it counts as idle.
+    """
 
     async def handshake(self):
         message = await self.rsock()
@@ -506,7 +513,14 @@ class WebSocket(BaseWebSocket):
             raise WebSocketError('WebSocket connection closed',
                                  self.close_code)
         while True:
-            message = await self.rsock()
+            idle = self.idle_timeout
+            if idle is None:
+                message = await self.rsock()
+            else:
+                message = await self._receive_within(idle)
+                if message is None:
+                    await self.close(1001, 'Idle timeout')
+                    raise WebSocketError('Idle timeout', 1001)
             kind = message['type']
             if kind == 'websocket.disconnect':
                 self.closed = True
@@ -523,6 +537,28 @@ class WebSocket(BaseWebSocket):
                 await self.close(1009, 'Message too long')
                 raise WebSocketError('Message too long', 1009)
             return data
+
+    async def _receive_within(self, seconds):
+        """The server's next message, or None if none came within
+        ``seconds``: a timer cancels the task that waits (a TimerHandle
+        per message, only when idle_timeout is set). A message that comes
+        in the very turn of the loop the timer fires in is dropped: the
+        connection is closed as idle then."""
+        task = asyncio.current_task()
+        expired = []
+        timer = asyncio.get_running_loop().call_later(
+            seconds, _expire, task, expired)
+        try:
+            return await self.rsock()
+        except asyncio.CancelledError:
+            if not expired:
+                raise       # not ours: a shutdown, the handler's own
+            uncancel = getattr(task, 'uncancel', None)
+            if uncancel is not None:    # Python 3.11+: the cancel is spent
+                uncancel()
+            return None
+        finally:
+            timer.cancel()
 
     async def send(self, data, opcode=None):
         if self.closed:
@@ -554,6 +590,11 @@ class WebSocket(BaseWebSocket):
                               'reason': reason})
         except Exception:         # the client has gone already
             pass
+
+
+def _expire(task, expired):
+    expired.append(True)
+    task.cancel()
 
 
 def _already_handled(request, response):

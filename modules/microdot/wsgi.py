@@ -14,7 +14,12 @@ WebSocket needs the client's socket, which gunicorn hands over in
 ``environ['gunicorn.socket']``: for an upgrade request it is wrapped in a
 core Connection on the thread's loop, so the core's WebSocket runs
 unchanged; afterwards the socket is shut down, and what gunicorn still
-tries to write there fails quietly (EPIPE, which it ignores).
+tries to write there fails quietly (EPIPE, which it ignores). The
+WebSocket's deadlines (``io_timeout`` for a frame begun and for each write,
+``WebSocket.idle_timeout`` between messages) hold as under the built-in
+server: while the WebSocket lasts, a task on the thread's loop does what
+the server's sweeper does, once a second, so a client that stalls frees
+its thread.
 """
 import asyncio
 import os
@@ -25,8 +30,9 @@ import threading
 from . import *  # noqa: F401,F403  (Response, send_file... for the apps)
 from .app import Microdot as BaseMicrodot
 from .asgi import server_pid
-from .compat import StreamWriter, print_exception
-from .connection import Connection
+from .compat import (CancelledError, StreamWriter, print_exception,
+                     ticks_ms, ticks_diff)
+from .connection import Connection, ms
 from .http import (HTTPException, ProtocolError, reason_phrase,
                    parse_content_length)
 from .body import _BodyReader
@@ -70,7 +76,7 @@ class Microdot(BaseMicrodot):
     def wsgi_app(self, environ, start_response):
         """The WSGI application callable."""
         loop = self._loop()
-        conn = res = None
+        res = None
         try:
             req = self._make_request(environ)
         except EOFError:          # the client left while sending its body
@@ -81,22 +87,43 @@ class Microdot(BaseMicrodot):
             res = Response(exc.reason, exc.status_code)
         if req is not None:
             if _wants_websocket(req) and 'gunicorn.socket' in environ:
-                conn = loop.run_until_complete(
-                    _open_connection(environ, req))
-                req.sock = conn.sock
-                req.connection = conn
-            try:
+                res = loop.run_until_complete(
+                    self._dispatch_upgrade(environ, req))
+            else:
                 res = loop.run_until_complete(self.dispatch_request(req))
-            finally:
-                if conn is not None:
-                    loop.run_until_complete(_release(
-                        conn, environ, res is Response.already_handled))
             if res is Response.already_handled:
                 # the handler spoke on the socket, which is now shut down
                 start_response('101 Switching Protocols', [])
                 return []
         return _respond(res, environ, start_response, loop,
                         environ.get('REQUEST_METHOD') == 'HEAD')
+
+    async def _dispatch_upgrade(self, environ, req):
+        """Dispatch a WebSocket upgrade request on a Connection over the
+        client's socket, with the built-in server's deadlines: this task
+        is the connection's task, and a sweeper cancels it (or the task
+        a WebSocket read deadline names) once ``conn.deadline`` passes."""
+        conn = await _open_connection(environ, req)
+        conn.task = asyncio.current_task()
+        conn.io_timeout = ms(self.io_timeout)
+        req.sock = conn.sock
+        req.connection = conn
+        sweeper = asyncio.ensure_future(_sweep(conn))
+        res = Response.already_handled
+        try:
+            try:
+                res = await self.dispatch_request(req)
+            except CancelledError:
+                # a deadline passed outside the WebSocket's own handling
+                # (the 101 could not be written): the socket is given up
+                pass
+            try:
+                await _release(conn, environ, res is Response.already_handled)
+            except CancelledError:  # closing stalled past io_timeout
+                pass
+        finally:
+            sweeper.cancel()
+        return res
 
     def _make_request(self, environ):
         headers = NoCaseDict()
@@ -201,19 +228,33 @@ async def _open_connection(environ, req):
     return Connection(reader, StreamWriter(writer), req.client_addr)
 
 
+async def _sweep(conn):
+    """The built-in server's sweeper for one connection: once a second,
+    end the wait that ``conn.deadline`` bounds if it has passed."""
+    while True:
+        await asyncio.sleep(1)
+        deadline = conn.deadline
+        if deadline is not None and ticks_diff(ticks_ms(), deadline) >= 0:
+            conn.deadline = None
+            conn.timed_out = True
+            conn.task.cancel()
+
+
 async def _release(conn, environ, handled):
     """Done with the duplicate socket. After a WebSocket, shut the
     connection down; else give gunicorn back its blocking socket for the
-    response."""
-    await conn.aclose()
-    sock = environ['gunicorn.socket']
-    if handled:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    else:
-        sock.setblocking(True)
+    response. (Also when the close is cancelled: it stalled.)"""
+    try:
+        await conn.aclose()
+    finally:
+        sock = environ['gunicorn.socket']
+        if handled:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        else:
+            sock.setblocking(True)
 
 
 def _respond(res, environ, start_response, loop, head_only):
