@@ -1,5 +1,4 @@
 """The application API, driven through the TestClient (no sockets)."""
-import sys
 
 from support import skip_on_micropython
 
@@ -724,16 +723,6 @@ def test_public_names_exist():
     assert Request.max_readline == 2048
     assert Response.send_file_buffer_size == 1024
     assert Response.types_map['css'] == 'text/css'
-
-
-def test_import_loads_only_the_core():
-    import microdot  # noqa: F401
-    for extension in ('websocket', 'sse', 'session', 'cors', 'test_client',
-                      'asgi', 'wsgi', 'jinja', 'utemplate'):
-        name = 'microdot.' + extension
-        if name in sys.modules:
-            continue  # another test imported it; nothing to conclude
-        assert name not in sys.modules
 
 
 async def test_sync_handler_returning_a_generator_is_streamed():

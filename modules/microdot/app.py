@@ -1,5 +1,5 @@
 """The application: routes, hooks, error handlers, and request dispatch."""
-from .compat import invoke, is_disconnect, print_exception
+from .compat import invoke, print_exception
 from .http import HTTPException, reason_phrase
 from .response import Response
 from .routing import URLPattern
@@ -173,31 +173,6 @@ class Microdot:
         return Response(reason or reason_phrase(status_code, 'Error'),
                         status_code)
 
-    async def _exception_response(self, req, exc):
-        handler = None
-        best = None
-        for key in self._exception_classes(req):
-            depth = _class_depth(type(exc), key)
-            if depth is not None and (best is None or depth < best):
-                best = depth
-                handler = self._error_handler_for(req, key)
-        if handler is not None:
-            return make_response(await invoke(handler, req, exc))
-        if is_disconnect(exc):
-            # the client went away or cut its body short while the handler
-            # read it: the client's fault, not a server error to log
-            return await self.error_response(req, 400)
-        print_exception(exc)
-        return await self.error_response(req, 500)
-
-    def _exception_classes(self, req):
-        keys = [key for key in self.error_handlers if isinstance(key, type)]
-        subapp = req.subapp
-        if subapp is not None and subapp in self.mounted_subapps:
-            keys += [key for key in subapp.error_handlers
-                     if isinstance(key, type)]
-        return keys
-
     async def dispatch_request(self, req):
         """Run hooks and the route handler; always returns a Response."""
         try:
@@ -234,21 +209,13 @@ class Microdot:
                 res = make_response(await invoke(hook, req, res)) or res
             return res
         except HTTPException as exc:
-            res = await self._safe(
-                req, self.error_response(req, exc.status_code, exc.reason))
+            from .errors import safely
+            res = await safely(
+                self.error_response(req, exc.status_code, exc.reason))
         except Exception as exc:
-            res = await self._safe(req, self._exception_response(req, exc))
+            from .errors import safely, exception_response
+            res = await safely(exception_response(self, req, exc))
         return await self._after_error(req, res)
-
-    async def _safe(self, req, coro):
-        # an error handler that fails must still leave the client an answer
-        try:
-            return await coro
-        except HTTPException as exc:
-            return Response(exc.reason, exc.status_code)
-        except Exception as exc:
-            print_exception(exc)
-            return Response(reason_phrase(500), 500)
 
     async def _after_error(self, req, res):
         for hook in self.get_request_handlers(
@@ -318,15 +285,3 @@ def make_response(value):
     if isinstance(value, int) and not isinstance(value, bool):
         return Response(b'', value)
     return Response(value)
-
-
-def _class_depth(cls, base):
-    """How many inheritance steps from ``cls`` up to ``base``, or None."""
-    if cls is base:
-        return 0
-    best = None
-    for parent in getattr(cls, '__bases__', ()):
-        depth = _class_depth(parent, base)
-        if depth is not None and (best is None or depth + 1 < best):
-            best = depth + 1
-    return best
