@@ -2,7 +2,8 @@
 the `websockets` client library and raw sockets: a client that sends part
 of a frame and stalls is closed with 1008 while a well-behaved client is
 served; a silent client is kept unless WebSocket.idle_timeout is set, and
-a client whose pings go on is not idle."""
+a client whose pings go on is not idle. A handler that receives in a task
+of its own gets the same close codes (the deadline cancels that task)."""
 import struct
 import time
 
@@ -51,6 +52,37 @@ def test_half_a_frame_then_silence_is_closed_with_1008(start_server,
         assert good.recv(timeout=10) == 'still here'
     assert ['/echo', 1008] in ended(server)
     assert 'Traceback' not in server.output()
+
+
+@pytest.mark.parametrize('path', ['/echo', '/child'])
+def test_stalled_frame_1008_reaches_a_child_task_receiver(start_server,
+                                                          runtime, path):
+    server = start_server(APP, runtime, env=ENV)
+    with ws_connect(server, path) as ws:
+        ws.send('first')
+        assert ws.recv(timeout=10) == 'first'
+        # a text frame of 20 bytes, sent up to its 5th payload byte
+        ws.socket.sendall(b'\x81\x94\x01\x02\x03\x04' + b'xxxxx')
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=IO_TIMEOUT * 5 + 5)
+        assert time.monotonic() - started < IO_TIMEOUT * 5
+        assert ws.close_code == 1008
+    assert [path, 1008] in ended(server)
+    assert 'Traceback' not in server.output()
+
+
+def test_idle_1001_reaches_a_child_task_receiver(start_server, runtime):
+    server = start_server(APP, runtime, env=ENV)
+    with ws_connect(server, '/child-idle') as ws:
+        ws.send('hello')
+        assert ws.recv(timeout=10) == 'hello'
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+        assert time.monotonic() - started < 1 * 5
+        assert ws.close_code == 1001
+    assert ['/child-idle', 1001] in ended(server)
 
 
 def test_silent_client_is_kept_by_default(start_server, runtime):
