@@ -23,7 +23,10 @@ client as long as it takes, unless ``WebSocket.idle_timeout`` is set (then
 fragmented message, must arrive whole within the app's ``io_timeout``,
 else the connection is closed with 1008: a client that sends half a frame
 and stalls holds neither the handler nor the frame's buffer. Each write is
-held to ``io_timeout`` too.
+held to ``io_timeout`` too. A read deadline cancels the task that reads,
+so a handler may receive in a child task and still get the close. The
+same holds under gunicorn (``microdot.wsgi`` sweeps the connection
+itself); under an ASGI server see ``microdot.asgi.WebSocket``.
 """
 import asyncio
 import binascii
