@@ -1,7 +1,8 @@
 """A small HTTP load generator: C concurrent clients on one selectors loop.
 
     loadgen.py PORT PATH [--method POST] [--body-size N | --form] \
-        [--concurrency C] [--requests N | --duration S] [--keep-alive]
+        [--concurrency C] [--requests N | --duration S] [--keep-alive] \
+        [--browser]
 
 Without ``--keep-alive`` every request opens a new connection, sends
 ``Connection: close`` and counts as done when the server has answered and
@@ -9,6 +10,10 @@ closed it (so the server's whole per-connection work is inside the count).
 With it, a connection is reused for as long as the server keeps it open.
 Kept deliberately light: one thread, non-blocking sockets, no parsing beyond
 the status line and Content-Length. Prints one JSON object.
+
+A request carries Host (and ``Connection: close`` without keep-alive) and
+what its body needs; ``--browser`` adds the fields of BROWSER_FIELDS, the
+head a browser sends when it opens a page.
 """
 import argparse
 import errno
@@ -21,13 +26,53 @@ import time
 HOST = '127.0.0.1'
 FORM_BODY = b'name=Ada+Lovelace&lang=en&n=42'
 
+# The header fields after Host of a page opened from the address bar of
+# Chrome 131 on Linux, in the order and spelling it sends them, with a
+# cookie as an app with a login session would have set (a signed session
+# and a plain `name`). With the request line and Host the head is about
+# 770 bytes in 16 fields, where wrk sends one. The one definition of the
+# "browser" case of bench/run.py, for wrk (through its Lua script) and for
+# this load generator (--browser).
+BROWSER_FIELDS = (
+    ('Connection', 'keep-alive'),
+    ('Cache-Control', 'max-age=0'),
+    ('sec-ch-ua', '"Google Chrome";v="131", "Chromium";v="131", '
+                  '"Not_A Brand";v="24"'),
+    ('sec-ch-ua-mobile', '?0'),
+    ('sec-ch-ua-platform', '"Linux"'),
+    ('Upgrade-Insecure-Requests', '1'),
+    ('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 '
+                   '(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'),
+    ('Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,'
+               'image/avif,image/webp,image/apng,*/*;q=0.8,'
+               'application/signed-exchange;v=b3;q=0.7'),
+    ('Sec-Fetch-Site', 'none'),
+    ('Sec-Fetch-Mode', 'navigate'),
+    ('Sec-Fetch-User', '?1'),
+    ('Sec-Fetch-Dest', 'document'),
+    ('Accept-Encoding', 'gzip, deflate, br, zstd'),
+    ('Accept-Language', 'en-GB,en-US;q=0.9,en;q=0.8'),
+    ('Cookie', 'session=eyJ1c2VyIjoiYWRhIn0.Z0XhwA.q8Jd2Lk0bXv7RcN4tWs9pYe3uF;'
+               ' name=ada'),
+)
+
 
 def build_request(port, path, method='GET', body=b'', content_type=None,
-                  keep_alive=False):
+                  keep_alive=False, fields=()):
+    """The request's bytes. `fields`, (name, value) pairs, come after Host
+    in their order; a Connection field among them is sent as `close`
+    without keep-alive, in its place."""
     lines = ['{} {} HTTP/1.1'.format(method, path),
              'Host: {}:{}'.format(HOST, port)]
-    if not keep_alive:
-        lines.append('Connection: close')
+    connection = False
+    for name, value in fields:
+        if name.lower() == 'connection':
+            connection = True
+            if not keep_alive:
+                value = 'close'
+        lines.append('{}: {}'.format(name, value))
+    if not keep_alive and not connection:
+        lines.insert(2, 'Connection: close')
     if body or method == 'POST':
         lines.append('Content-Type: ' + (content_type or
                                          'application/octet-stream'))
@@ -244,13 +289,16 @@ def main(argv=None):
     parser.add_argument('--duration', '-d', type=float)
     parser.add_argument('--keep-alive', action='store_true')
     parser.add_argument('--expect', default='200')
+    parser.add_argument('--browser', action='store_true',
+                        help='send the header fields of BROWSER_FIELDS')
     args = parser.parse_args(argv)
     if args.form:
         body, ctype = FORM_BODY, 'application/x-www-form-urlencoded'
     else:
         body, ctype = b'x' * args.body_size, None
     request = build_request(args.port, args.path, args.method, body, ctype,
-                            args.keep_alive)
+                            args.keep_alive,
+                            BROWSER_FIELDS if args.browser else ())
     result = run(args.port, request, args.concurrency, args.requests,
                  args.duration, args.keep_alive,
                  expect=tuple(int(s) for s in args.expect.split(',')))

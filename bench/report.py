@@ -268,6 +268,28 @@ def _memory_method(memory):
             memory.get('heap_requests', 1000), bisections))
 
 
+def _cases(results):
+    """The method line of the throughput cases."""
+    text = ('- cases: `hello` GET / (a short text), `json` GET /json, '
+            '`param` GET /user/ada, `form` a POST of a 30-byte urlencoded '
+            'form, `upload 64K` a POST of 64 KiB, `404` a path no route '
+            'matches; their requests carry one to four header fields (wrk: '
+            'Host; loadgen.py: Host, `Connection: close`, and Content-Type '
+            'and Content-Length with a body).')
+    head = results.get('browser_head')
+    if head:
+        text += (' `browser`: GET /browser with the head a browser sends '
+                 'when it opens a page (Chrome\'s, {} header fields, {} '
+                 'bytes with the request line; a session cookie and '
+                 '`name=ada`; bench/loadgen.py `BROWSER_FIELDS`, sent as '
+                 'is by both load generators), answered with a greeting '
+                 'read from the cookie.'.format(head['fields'],
+                                                head['bytes']))
+    return text + (' The bare server answers every request alike; it is '
+                   'measured in {}.'.format(
+                       'hello and browser' if head else 'hello'))
+
+
 def render(results):
     m = results['machine']
     out = ['# Performance', '',
@@ -292,6 +314,7 @@ def render(results):
            'every connection after one response, so under wrk it pays a '
            'new connection per request.'.format(
                results['rounds'], results['duration']),
+           _cases(results),
            _memory_method(results.get('memory') or
                           results.get('frozen') or {}),
            '', '## Targets', '',

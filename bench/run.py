@@ -65,15 +65,22 @@ CLK_TCK = os.sysconf('SC_CLK_TCK')
 FORM = loadgen.FORM_BODY
 FORM_TYPE = 'application/x-www-form-urlencoded'
 UPLOAD = b'x' * (64 * 1024)
-# name: (method, path, body, content type, expected status)
+BROWSER = loadgen.BROWSER_FIELDS
+# name: (method, path, body, content type, expected status, header fields
+# after Host); without fields wrk sends Host alone, loadgen.py Host and
+# Connection: close
 SCENARIOS = {
-    'hello': ('GET', '/', b'', None, 200),
-    'json': ('GET', '/json', b'', None, 200),
-    'param': ('GET', '/user/ada', b'', None, 200),
-    'form': ('POST', '/form', FORM, FORM_TYPE, 200),
-    'upload 64K': ('POST', '/upload', UPLOAD, None, 200),
-    '404': ('GET', '/missing', b'', None, 404),
+    'hello': ('GET', '/', b'', None, 200, ()),
+    'json': ('GET', '/json', b'', None, 200, ()),
+    'param': ('GET', '/user/ada', b'', None, 200, ()),
+    'form': ('POST', '/form', FORM, FORM_TYPE, 200, ()),
+    'upload 64K': ('POST', '/upload', UPLOAD, None, 200, ()),
+    '404': ('GET', '/missing', b'', None, 404, ()),
+    'browser': ('GET', '/browser', b'', None, 200, BROWSER),
 }
+# the cases the bare asyncio server answers too (it answers every request
+# alike): the smallest head and a browser's
+BARE_SCENARIOS = ('hello', 'browser')
 
 
 def log(*args):
@@ -320,12 +327,35 @@ def gunicorn_server(name, which):
 
 # -- load -------------------------------------------------------------------
 
-def _wrk_script(name):
-    method, path, body, ctype, _ = SCENARIOS[name]
+def _lua_string(data):
+    """`data` (bytes) as a Lua string literal."""
+    out = []
+    for byte in data:
+        if byte in b'"\\':
+            out.append('\\' + chr(byte))
+        elif 32 <= byte < 127:
+            out.append(chr(byte))
+        else:
+            out.append('\\{:03d}'.format(byte))
+    return '"' + ''.join(out) + '"'
+
+
+def _wrk_script(name, port):
+    method, path, body, ctype, _, fields = SCENARIOS[name]
     directory = os.path.join(BUILD, 'wrk')
     os.makedirs(directory, exist_ok=True)
     script = os.path.join(directory, re.sub(r'\W+', '_', name) + '.lua')
     lines = ['wrk.method = "{}"'.format(method)]
+    if fields:
+        # the whole request, as loadgen.py sends it but for keep-alive:
+        # wrk's own wrk.format() would lowercase the names of
+        # wrk.headers and send them in the order of a Lua table's hash.
+        # wrk.init() builds the request once, with wrk.format()
+        request = loadgen.build_request(port, path, method, body, ctype,
+                                        keep_alive=True, fields=fields)
+        lines.append('local request = ' + _lua_string(request))
+        lines.append('wrk.format = function() return request end')
+        body = b''
     if body:
         lines.append('wrk.body = string.rep("{}", 1)'.format(
             body.decode()) if len(body) < 200 else
@@ -357,13 +387,13 @@ def _parse_wrk(text):
 
 def measure(server, scenario, concurrency, keep_alive, duration):
     """One timed run against a running server."""
-    method, path, body, ctype, status = SCENARIOS[scenario]
+    method, path, body, ctype, status, fields = SCENARIOS[scenario]
     cpu0 = server.cpu()
     if keep_alive:
         argv = ['wrk', '-t1', '-c{}'.format(concurrency),
                 '-d{}s'.format(max(1, int(round(duration)))),
                 '--timeout', '5s',
-                '-s', _wrk_script(scenario),
+                '-s', _wrk_script(scenario, server.port),
                 'http://{}:{}{}'.format(HOST, server.port, path)]
         out = subprocess.run(argv, capture_output=True, text=True,
                              timeout=duration + 30)
@@ -375,7 +405,8 @@ def measure(server, scenario, concurrency, keep_alive, duration):
             result['errors'] += result['requests'] - result['non_2xx']
     else:
         request = loadgen.build_request(server.port, path, method, body,
-                                        ctype, keep_alive=False)
+                                        ctype, keep_alive=False,
+                                        fields=fields)
         result = loadgen.run(server.port, request, concurrency,
                              duration=duration, expect=(status,))
     cpu = server.cpu() - cpu0
@@ -385,10 +416,19 @@ def measure(server, scenario, concurrency, keep_alive, duration):
     return result
 
 
+def browser_head():
+    """The size of the browser case's head (for the report): bytes, with
+    a five-digit port in Host, and header fields."""
+    method, path, body, ctype, _, fields = SCENARIOS['browser']
+    request = loadgen.build_request(10000, path, method, body, ctype,
+                                    keep_alive=True, fields=fields)
+    return {'bytes': len(request), 'fields': len(fields) + 1}
+
+
 # -- throughput suites -------------------------------------------------------
 
 def throughput(group, servers, scenarios, concurrencies, modes, rounds,
-               duration, bare_scenarios=('hello',)):
+               duration, bare_scenarios=BARE_SCENARIOS):
     """Interleaved rounds over every (scenario, concurrency, mode) and every
     server; returns rows of medians."""
     started = {}
@@ -620,7 +660,7 @@ def bytes_per_request(subject, requests, keep_alive):
     if not server.start(['mem']):
         return None
     try:
-        method, path, body, ctype, status = SCENARIOS['hello']
+        method, path, body, ctype, status, fields = SCENARIOS['hello']
         first = _mem_probe(server)
         second = _mem_probe(server)
         request = loadgen.build_request(server.port, path,
@@ -967,15 +1007,19 @@ def main(argv=None):
         'mpy', 'cpython', 'asgi', 'wsgi', 'memory', 'frozen', 'flash'}
     if args.quick:
         scenarios = ['hello']
+        # and the browser's head on the unix port, where parsing it costs
+        # most (about 25 s more)
+        mpy_scenarios = ['hello', 'browser']
         rounds, duration = 2, 1
         if not args.only:
             parts.discard('asgi')
             parts.discard('wsgi')
     else:
-        scenarios = list(SCENARIOS)
+        scenarios = mpy_scenarios = list(SCENARIOS)
         rounds, duration = 3, 2
     if args.scenarios:
         scenarios = [name for name in args.scenarios.split(',') if name]
+        mpy_scenarios = scenarios
         unknown = set(scenarios) - set(SCENARIOS)
         if unknown:
             raise SystemExit('bench: unknown case(s): ' + ', '.join(unknown))
@@ -983,7 +1027,7 @@ def main(argv=None):
     duration = args.duration or duration
     results = {'machine': machine_info(), 'quick': args.quick,
                'rounds': rounds, 'duration': duration, 'rows': [],
-               'notes': []}
+               'notes': [], 'browser_head': browser_head()}
     modes = (False, True)
     started = time.monotonic()
     firmwares = None
@@ -1006,7 +1050,7 @@ def main(argv=None):
                                script='bare.py'),
             'ours': mpy_server('micropython ours', from_mpy('ours')),
             'ref': mpy_server('micropython reference', from_mpy('ref')),
-        }, scenarios, (1, 10), modes, rounds, duration)
+        }, mpy_scenarios, (1, 10), modes, rounds, duration)
     if 'cpython' in parts:
         results['rows'] += throughput('CPython built-in server', {
             'bare': cpython_server('cpython bare', 'ours', 'bare.py'),

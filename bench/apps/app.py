@@ -52,6 +52,12 @@ def create_app(cls):
                 remaining -= len(data)
         return str(size)
 
+    @app.route('/browser')
+    async def browser(req):
+        # asked for with the head of a browser (bench/loadgen.py
+        # BROWSER_FIELDS); last, so that the other cases route as before
+        return 'Hello, ' + req.cookies.get('name', 'world') + '!'
+
     return app
 
 
