@@ -25,32 +25,85 @@ def parse_chunk_size(line):
 
 
 class _BodyReader:
-    """The async file-like API shared by the two kinds of streamed body."""
+    """The async file-like API shared by the two kinds of streamed body.
+
+    Each kind says where the body's next bytes lie in memory with
+    ``_span()`` (the buffer that holds them, from ``start`` to ``stop``;
+    None when none are there), takes them with ``_cut(n)`` and waits for
+    more with ``_more()``: readuntil() finds a separator where the bytes
+    lie instead of reading them one at a time, and readexactly() takes
+    bytes that are there without a read() coroutine."""
+    start = stop = 0
 
     async def readexactly(self, n):
+        # small, for its coroutine is allocated at each call: what is there
+        # already is taken at once, the rest read by _gather()
+        if self._span() is not None and self.stop - self.start >= n:
+            return self._cut(n)
+        return await self._gather(n)
+
+    async def _gather(self, n):
         data = await self.read(n)
-        while len(data) < n:
-            more = await self.read(n - len(data))
-            if not more:
+        if len(data) == n:
+            return data
+        # the pieces are copied into one buffer as they arrive (``data +=
+        # more`` copied all of what came before each piece again)
+        whole = bytearray(n)
+        size = len(data)
+        whole[:size] = data
+        while size < n:
+            data = await self.read(n - size)
+            if not data:
                 raise EOFError('Body ended early')
-            data += more
-        return data
+            whole[size:size + len(data)] = data
+            size += len(data)
+        return bytes(whole)
 
     async def readuntil(self, separator=b'\n'):
-        data = b''
-        while not data.endswith(separator):
-            more = await self.read(1)
-            if not more:
+        """Up to and including ``separator``; at the end of the body, what
+        is left of it."""
+        parts = None   # when the line spans more than one buffer
+        keep = len(separator) - 1
+        tail = b''   # the last ``keep`` bytes taken: a separator cut apart
+        while True:
+            buffer = self._span()
+            if buffer is None:
+                if not await self._more():
+                    break
+                continue
+            start = self.start
+            stop = self.stop
+            end = -1     # where the separator ends in ``buffer``
+            if tail:     # it may begin in what was taken
+                index = (tail + buffer[start:min(stop, start + keep)]).find(
+                    separator)
+                if index >= 0:
+                    end = start + index + len(separator) - len(tail)
+            if end < 0:
+                index = buffer.find(separator, start, stop)
+                if index >= 0:
+                    end = index + len(separator)
+            if end >= 0:
+                piece = self._cut(end - start)
+                if parts is None:
+                    return piece
+                parts.append(piece)
                 break
-            data += more
-        return data
+            piece = self._cut(stop - start)
+            if parts is None:
+                parts = [piece]
+            else:
+                parts.append(piece)
+            if keep:
+                tail = (tail + piece)[-keep:]
+        if parts is None:
+            return b''
+        return parts[0] if len(parts) == 1 else b''.join(parts)
 
-    async def readline(self):
-        return await self.readuntil(b'\n')
-
-    async def discard(self):
-        while await self.read(1024):
-            pass
+    def readline(self):
+        # readuntil()'s coroutine, for the caller to await: a coroutine of
+        # its own would be one more allocation per line
+        return self.readuntil(b'\n')
 
 
 class LengthBodyReader(_BodyReader):
@@ -72,6 +125,39 @@ class LengthBodyReader(_BodyReader):
         data = self.conn._take(n)
         self.remaining -= len(data)
         return data
+
+    def _span(self):
+        conn = self.conn
+        buffer = conn.buffer
+        if not buffer or self.remaining <= 0:
+            return None
+        start = self.start = conn.at
+        stop = start + self.remaining
+        self.stop = stop if stop < len(buffer) else len(buffer)
+        return buffer
+
+    def _cut(self, n):
+        self.remaining -= n
+        return self.conn._take(n)
+
+    async def _more(self):
+        if self.remaining <= 0:
+            return False
+        if not await self.conn._fill(_read_size(self.remaining)):
+            raise EOFError('Body ended early')
+        return True
+
+    async def discard(self):
+        # what is skipped is not copied
+        conn = self.conn
+        while self.remaining > 0:
+            if not conn.buffer and \
+                    not await conn._fill(_read_size(self.remaining)):
+                raise EOFError('Body ended early')
+            end = conn.at + self.remaining
+            size = len(conn.buffer)
+            self.remaining -= (end if end < size else size) - conn.at
+            conn._seek(end)
 
 
 class ChunkedBodyReader(_BodyReader):
@@ -180,41 +266,47 @@ class ChunkedBodyReader(_BodyReader):
         self.pending_at = 0
         return pending[at:] if at else pending
 
+    def _chunk_head(self, conn):
+        """The next chunk's size line when it is all in the connection's
+        buffer, taken off it without a copy; False when _next_chunk() must
+        read it."""
+        end = self._head_at(conn.buffer, conn.at)
+        if end < 0:
+            return False
+        conn._seek(end)
+        return True
+
     async def read(self, n=-1):
-        # one coroutine per read, as LengthBodyReader's: each call of an
-        # async function allocates its frame
+        # one coroutine per read, as LengthBodyReader's (each call of an
+        # async function allocates its frame), and a small one: a piece of
+        # the current chunk is read here, the rest by _read()
+        if n > 0 and self.in_chunk and not self.pending:
+            conn = self.conn
+            if not conn.buffer and not await conn._fill(
+                    _read_size(n if n < self.in_chunk else self.in_chunk)):
+                raise EOFError('Body ended early')
+            return self._piece(n)
+        return await self._read(n)
+
+    async def _read(self, n):
         if self.pending:
             data = self._take_pending(n)
             if n >= 0:
                 return data
-            more = await self.read(-1)
+            more = await self._read(-1)
             return data + more if more else data
         parts = None
         conn = self.conn
         while not self.done and n != 0:
             if self.in_chunk == 0:
-                buf = conn.buffer
-                end = self._head_at(buf, 0)
-                if end < 0:
+                if not self._chunk_head(conn):
                     await self._next_chunk()
-                else:
-                    conn.buffer = buf[end:]
                 continue
-            size = self.in_chunk if n < 0 or n > self.in_chunk else n
-            if not conn.buffer and not await conn._fill(_read_size(size)):
+            if not conn.buffer and not await conn._fill(
+                    _read_size(self.in_chunk if n < 0 or n > self.in_chunk
+                               else n)):
                 raise EOFError('Body ended early')
-            buf = conn.buffer
-            if size == self.in_chunk and len(buf) > size:
-                # the chunk ends inside the buffer: its last piece, and the
-                # next size line when it is all there, come off with one
-                # slice of the rest
-                data = buf[:size]
-                self.in_chunk = 0
-                end = self._head_at(buf, size)
-                conn.buffer = buf[size if end < 0 else end:]
-            else:
-                data = conn._take(size)
-                self.in_chunk -= len(data)
+            data = self._piece(n)
             if n > 0:
                 # what arrived rather than wait for more: one piece, handed
                 # on as it is (a join would copy it)
@@ -226,3 +318,67 @@ class ChunkedBodyReader(_BodyReader):
         if parts is None:
             return b''
         return parts[0] if len(parts) == 1 else b''.join(parts)
+
+    def _piece(self, n):
+        """Up to ``n`` bytes (all if < 0) of the current chunk, from the
+        connection's buffer, which holds some."""
+        conn = self.conn
+        size = self.in_chunk if n < 0 or n > self.in_chunk else n
+        buf = conn.buffer
+        at = conn.at
+        if size == self.in_chunk and len(buf) - at > size:
+            # the chunk ends inside the buffer: its last piece, and the
+            # next size line when it is all there, come off it
+            data = buf[at:at + size]
+            self.in_chunk = 0
+            end = self._head_at(buf, at + size)
+            conn._seek(at + size if end < 0 else end)
+            return data
+        data = conn._take(size)
+        self.in_chunk -= len(data)
+        return data
+
+    def _span(self):
+        buffer = self.pending
+        if buffer:
+            self.start = self.pending_at
+            self.stop = len(buffer)
+            return buffer
+        conn = self.conn
+        buffer = conn.buffer
+        if not buffer or self.in_chunk == 0:
+            return None
+        start = self.start = conn.at
+        stop = start + self.in_chunk
+        self.stop = stop if stop < len(buffer) else len(buffer)
+        return buffer
+
+    def _cut(self, n):
+        if self.pending:
+            return self._take_pending(n)
+        self.in_chunk -= n
+        return self.conn._take(n)
+
+    async def _more(self):
+        conn = self.conn
+        while not self.done:
+            if self.in_chunk == 0:
+                if not self._chunk_head(conn):
+                    await self._next_chunk()
+                continue
+            if not conn.buffer and \
+                    not await conn._fill(_read_size(self.in_chunk)):
+                raise EOFError('Body ended early')
+            return True
+        return False
+
+    async def discard(self):
+        # what is skipped is not copied
+        self.pending = b''
+        self.pending_at = 0
+        conn = self.conn
+        while await self._more():
+            end = conn.at + self.in_chunk
+            size = len(conn.buffer)
+            self.in_chunk -= (end if end < size else size) - conn.at
+            conn._seek(end)
