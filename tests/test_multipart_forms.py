@@ -614,3 +614,73 @@ async def test_saving_an_upload_allocates_little_beyond_reading_it():
         assert res.text == str(len(body))
     per_kib = (garbage['save'] - garbage['drain']) / 128
     assert per_kib < 100, garbage
+
+
+async def test_reading_an_upload_in_small_pieces_copies_what_it_returns():
+    # FileUpload.read(32) from the form's 1 KiB pieces, beyond what draining
+    # the body in 32-byte pieces leaves: the part's bytes not read yet are
+    # handed out from an offset, where each read cut off the rest of the
+    # piece (a copy, or a memoryview), and one coroutine less runs per
+    # read. Bytes left to the GC per byte, 64-bit unix port: 9.5 before,
+    # 2.8 after
+    if not IS_MICROPYTHON:
+        skip('measured with MicroPython\'s gc.mem_alloc()')
+    import gc
+    app = Microdot()
+    garbage = {}
+
+    async def measure(name, coro):
+        gc.collect()
+        gc.disable()
+        try:
+            before = gc.mem_alloc()
+            size = await coro
+            garbage[name] = gc.mem_alloc() - before
+        finally:
+            gc.enable()
+        return str(size)
+
+    async def read_upload(request):
+        size = 0
+        async for name, value in FormDataIter(request):
+            while True:
+                data = await value.read(32)
+                if not data:
+                    break
+                size += len(data)
+        return size
+
+    async def drain(request):
+        size = 0
+        while True:
+            data = await request.stream.read(32)
+            if not data:
+                return size
+            size += len(data)
+
+    @app.post('/upload')
+    async def upload(request):
+        return await measure('read', read_upload(request))
+
+    @app.post('/drain')
+    async def read_body(request):
+        return await measure('drain', drain(request))
+
+    data = pattern(64 * 1024)
+    body = form_body(('file', 'up.bin', data, 'x/y'))
+    client = TestClient(app)
+    headers = {'Content-Type': CONTENT_TYPE}
+    with Limits(max_content_length=len(body)):
+        saved = FormDataIter.buffer_size
+        FormDataIter.buffer_size = 1024
+        try:
+            res = await client.post('/upload', body=body, headers=headers)
+        finally:
+            FormDataIter.buffer_size = saved
+        assert res.text == str(len(data))
+        res = await client.post('/drain', body=body, headers=headers)
+        assert res.text == str(len(body))
+    per_byte = (garbage['read'] - garbage['drain']) / len(data)
+    print('FileUpload.read(32): {:.1f} B per byte beyond the reads'.format(
+        per_byte))
+    assert per_byte < 6, garbage

@@ -477,8 +477,9 @@ class FormDataIter:
         self.generation = 0      # which part the current FileUpload reads
         self.in_part = False
         # the current part's bytes not read yet (a DATA of the parser),
-        # used up before the parser is fed again
+        # used up before the parser is fed again: pending[pending_at:]
         self.pending = b''
+        self.pending_at = 0
         self.size = 0            # bytes of the current part so far
         self.limit = None
         try:
@@ -500,6 +501,7 @@ class FormDataIter:
             raise StopAsyncIteration
         self.limit = None
         self.pending = b''
+        self.pending_at = 0
         if self.in_part:   # skip what the app left of the last part
             await self._event(_skip)
         self.generation += 1
@@ -528,9 +530,11 @@ class FormDataIter:
                              'moving to the next field')
 
     def _reader(self, generation):
-        async def read(n=-1):
+        # returns _read()'s coroutine, for the caller to await: a coroutine
+        # of its own would be one more allocation per read
+        def read(n=-1):
             self._check(generation)
-            return await self._read(n)
+            return self._read(n)
         return read
 
     async def _event(self, write=None):
@@ -586,7 +590,15 @@ class FormDataIter:
             self.pending = self.parser.value
 
     async def _read(self, n):
-        parts = []
+        # small, for its coroutine is allocated at each read: bytes that
+        # are there already are taken at once, the rest read by _gather()
+        if 0 < n <= len(self.pending) - self.pending_at:
+            return self._take(n)
+        return await self._gather(n)
+
+    async def _gather(self, n):
+        data = None
+        parts = None     # only when the bytes come from more than one DATA
         wanted = n
         while wanted != 0:
             if not len(self.pending):
@@ -594,27 +606,51 @@ class FormDataIter:
                     break
                 await self._fill()
                 continue
-            wanted = self._take(parts, wanted)
-        return parts[0] if len(parts) == 1 else b''.join(parts)
+            piece = self._take(wanted)
+            if wanted > 0:
+                wanted -= len(piece)
+            if data is None:
+                data = piece
+            elif parts is None:
+                parts = [data, piece]
+            else:
+                parts.append(piece)
+        if parts is not None:
+            return b''.join(parts)
+        return b'' if data is None else data
 
-    def _take(self, parts, wanted):
-        """Copy up to ``wanted`` bytes of ``pending`` (all if < 0) to
-        ``parts``; returns how many more are wanted."""
+    def _take(self, wanted):
+        """Up to ``wanted`` bytes of ``pending`` (all if < 0), as bytes.
+        Only what is taken is copied (cutting the rest off at each read
+        copied it again and again), and nothing when it is all of a bytes
+        DATA."""
         data = self.pending
-        if 0 < wanted < len(data):
-            self.pending = data[wanted:]
-            data = data[:wanted]
+        at = self.pending_at
+        end = len(data)
+        if 0 < wanted < end - at:
+            end = at + wanted
+            self.pending_at = end
         else:
             self.pending = b''
-        parts.append(bytes(data))
-        return wanted - len(data) if wanted > 0 else wanted
+            self.pending_at = 0
+        if at or end < len(data):
+            data = data[at:end]
+        return bytes(data)
+
+    def _rest(self):
+        """What is left of ``pending``, taken (a view when it is part)."""
+        data = self.pending
+        if self.pending_at:
+            data = memoryview(data)[self.pending_at:]
+            self.pending_at = 0
+        self.pending = b''
+        return data
 
     async def _write_part(self, write, generation):
         """Give the rest of the current part to ``write``."""
         self._check(generation)
         if len(self.pending):
-            write(self.pending)
-            self.pending = b''
+            write(self._rest())
         if self.in_part:
             await self._event(write)
 
@@ -767,8 +803,7 @@ class FileUpload:
         """copy(): give what the form has read of the file to _spool; False
         when the file has ended or gone to a temporary file."""
         if len(form.pending):
-            self._spool(form.pending)
-            form.pending = b''
+            self._spool(form._rest())
             return self._file is None
         return form.in_part
 
