@@ -5,9 +5,10 @@
 #                     unix port, CPython's built-in server, uvicorn and
 #                     gunicorn; MicroPython memory and flash. Rewrites
 #                     docs/performance.md.
-#   make bench-quick  hello only, unix port and CPython, memory and flash with
-#                     a coarser bisection (under two minutes). Writes
-#                     build/bench/quick.md, leaves the docs alone.
+#   make bench-quick  hello on the unix port and CPython, and browser (a
+#                     Chrome head, one client) on the unix port; memory and
+#                     flash with a coarser bisection (under two minutes).
+#                     Writes build/bench/quick.md, leaves the docs alone.
 #
 # With MPY_DIR=/path/to/micropython (a checkout with lib/micropython-lib),
 # both also build two 32-bit unix ports under build/bench/firmware/, one with

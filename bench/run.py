@@ -428,9 +428,10 @@ def browser_head():
 # -- throughput suites -------------------------------------------------------
 
 def throughput(group, servers, scenarios, concurrencies, modes, rounds,
-               duration, bare_scenarios=BARE_SCENARIOS):
+               duration, bare_scenarios=BARE_SCENARIOS, concurrencies_of=None):
     """Interleaved rounds over every (scenario, concurrency, mode) and every
-    server; returns rows of medians."""
+    server; returns rows of medians. `concurrencies_of` maps a scenario to
+    the concurrencies it is measured at instead of `concurrencies`."""
     started = {}
     for key, server in servers.items():
         if server is None:
@@ -443,7 +444,8 @@ def throughput(group, servers, scenarios, concurrencies, modes, rounds,
     rows = []
     try:
         for scenario in scenarios:
-            for concurrency in concurrencies:
+            for concurrency in (concurrencies_of or {}).get(
+                    scenario, concurrencies):
                 for keep_alive in modes:
                     keys = [k for k in started
                             if k != 'bare' or scenario in bare_scenarios]
@@ -1008,18 +1010,21 @@ def main(argv=None):
     if args.quick:
         scenarios = ['hello']
         # and the browser's head on the unix port, where parsing it costs
-        # most (about 25 s more)
+        # most, with one client (13 s more)
         mpy_scenarios = ['hello', 'browser']
+        mpy_concurrencies = {'browser': (1,)}
         rounds, duration = 2, 1
         if not args.only:
             parts.discard('asgi')
             parts.discard('wsgi')
     else:
         scenarios = mpy_scenarios = list(SCENARIOS)
+        mpy_concurrencies = None
         rounds, duration = 3, 2
     if args.scenarios:
         scenarios = [name for name in args.scenarios.split(',') if name]
         mpy_scenarios = scenarios
+        mpy_concurrencies = None
         unknown = set(scenarios) - set(SCENARIOS)
         if unknown:
             raise SystemExit('bench: unknown case(s): ' + ', '.join(unknown))
@@ -1050,7 +1055,8 @@ def main(argv=None):
                                script='bare.py'),
             'ours': mpy_server('micropython ours', from_mpy('ours')),
             'ref': mpy_server('micropython reference', from_mpy('ref')),
-        }, mpy_scenarios, (1, 10), modes, rounds, duration)
+        }, mpy_scenarios, (1, 10), modes, rounds, duration,
+            concurrencies_of=mpy_concurrencies)
     if 'cpython' in parts:
         results['rows'] += throughput('CPython built-in server', {
             'bare': cpython_server('cpython bare', 'ours', 'bare.py'),
