@@ -204,6 +204,13 @@ def _heap_table(memory):
          memory['bytes_per_request'])
     line('bytes allocated per request, keep-alive' + sent,
          memory['bytes_per_request_keep_alive'])
+    if 'bytes_per_request_browser' in memory:
+        line('bytes allocated per request with a browser\'s head (the '
+             'browser case), new connection' + sent,
+             memory['bytes_per_request_browser'])
+        line('bytes allocated per request with a browser\'s head, '
+             'keep-alive' + sent,
+             memory['bytes_per_request_browser_keep_alive'])
     live = memory['live_heap']
     line('heap in use when idle, after one request', live, 'idle')
     seconds = memory.get('load_seconds')
@@ -239,7 +246,8 @@ def _memory_method(memory):
         'bare.py) is compiled from source on the heap in every column, and '
         'so is the probe (bench/apps/memprobe.py) where it answers. Bytes '
         'allocated per request: `micropython.mem_total()` before and after '
-        '{} requests from one client (read through `/__mem`, whose own cost '
+        '{} requests of the hello case (of the browser case where a row '
+        'says so) from one client (read through `/__mem`, whose own cost '
         'is subtracted). Live heap: a task in the server runs '
         '`gc.collect()` and reads `gc.mem_alloc()` whenever the event loop '
         'gets to it (it waits with `asyncio.sleep_ms(0)`: one to three '

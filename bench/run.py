@@ -657,18 +657,18 @@ def _mem_probe(server, sample=None):
     return [int(v) for v in data.split(b'\r\n\r\n', 1)[1].split()]
 
 
-def bytes_per_request(subject, requests, keep_alive):
+def bytes_per_request(subject, requests, keep_alive, scenario='hello'):
     server = subject.server('mem')
     if not server.start(['mem']):
         return None
     try:
-        method, path, body, ctype, status, fields = SCENARIOS['hello']
+        method, path, body, ctype, status, fields = SCENARIOS[scenario]
         first = _mem_probe(server)
         second = _mem_probe(server)
-        request = loadgen.build_request(server.port, path,
-                                        keep_alive=keep_alive)
+        request = loadgen.build_request(server.port, path, method, body,
+                                        ctype, keep_alive, fields)
         result = loadgen.run(server.port, request, 1, requests=requests,
-                             keep_alive=keep_alive)
+                             keep_alive=keep_alive, expect=(status,))
         third = _mem_probe(server)
         probe_cost = second[0] - first[0]
         if result['errors']:
@@ -772,9 +772,13 @@ def heap_figures(interpreters, quick):
                 'ours': Subject(interpreters['ours']),
                 'ref': Subject(interpreters['ref'])}
     requests = result['bytes_requests'] = 200 if quick else 1000
-    for key, keep_alive in (('bytes_per_request', False),
-                            ('bytes_per_request_keep_alive', True)):
-        result[key] = {w: bytes_per_request(s, requests, keep_alive)
+    for key, keep_alive, scenario in (
+            ('bytes_per_request', False, 'hello'),
+            ('bytes_per_request_keep_alive', True, 'hello'),
+            ('bytes_per_request_browser', False, 'browser'),
+            ('bytes_per_request_browser_keep_alive', True, 'browser')):
+        result[key] = {w: bytes_per_request(s, requests, keep_alive,
+                                            scenario)
                        for w, s in subjects.items()}
         log('bench: {}: {}: {}'.format(kind, key, result[key]))
     result['quiet_seconds'] = QUIET_SECONDS

@@ -83,6 +83,16 @@ def test_bytes_per_request(subject):
     assert 64 < kept < new < 64 * 1024
 
 
+def test_bytes_per_request_with_a_browser_head(subject):
+    hello = run.bytes_per_request(subject, 100, True)
+    browser = run.bytes_per_request(subject, 100, True, 'browser')
+    assert hello is not None and browser is not None
+    # the browser case sends its 16 fields (about 780 bytes): every server
+    # keeps at least the head it read, which the hello case's 2 fields are
+    # not
+    assert browser > hello + 700
+
+
 def test_bisection_brackets_the_smallest_heap():
     bare = run.Subject(interpreter(), 'bare.py')
     step = 4096
