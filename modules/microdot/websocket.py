@@ -29,11 +29,11 @@ same holds under gunicorn (``microdot.wsgi`` sweeps the connection
 itself); under an ASGI server see ``microdot.asgi.WebSocket``.
 """
 import asyncio
+from asyncio import current_task
 import binascii
 
 from .compat import (CancelledError, is_disconnect, print_exception,
                      ticks_ms, ticks_add, ticks_diff)
-from asyncio import current_task
 from .http import HTTPException
 from .response import Response
 from . import wsframe
@@ -326,6 +326,16 @@ class WebSocket:
             conn.task = self._read_task
         conn.deadline = deadline
 
+    def _not_ours(self):
+        """A cancel that _read does not handle goes on up; if it is a
+        shutdown's, and it found a child task reading (conn.task, see
+        _arm), the handler's task is cancelled too, to end the WebSocket
+        (with 1001)."""
+        task = self._task
+        if task is not None and task is not current_task() and \
+                getattr(self.request.app, 'shutting_down', False):
+            task.cancel()
+
     async def _await_close_reply(self):
         parser = self._parser
         while True:
@@ -377,12 +387,7 @@ class WebSocket:
             # a shutdown, or a stalled write, goes on up
             if deadline is None or not conn.timed_out or \
                     ticks_diff(ticks_ms(), deadline) < 0:
-                task = self._task
-                if task is not None and task is not current_task() and \
-                        getattr(self.request.app, 'shutting_down', False):
-                    # a shutdown found a child task reading (conn.task,
-                    # see _arm): the handler's task ends the WebSocket
-                    task.cancel()
+                self._not_ours()
                 raise
             conn.timed_out = False
             uncancel = getattr(current_task(), 'uncancel', None)
@@ -422,20 +427,20 @@ class WebSocket:
         if conn is None:
             await self.wsock.awrite(data)
             return
-        if self._io_timeout is None:
-            await self.wsock.awrite(data)
-            if self._read_deadline is not None:
-                self._arm()     # the write cleared a child task's deadline
-            return
-        self._write_deadline = ticks_add(ticks_ms(), self._io_timeout)
-        self._arm()
+        if self._io_timeout is not None:
+            self._write_deadline = ticks_add(ticks_ms(), self._io_timeout)
+            self._arm()
         try:
             # conn.io_timeout is None: the write sets no deadline, but it
             # clears the connection's at its end, which _arm puts back
+            # (a read deadline of a child task); with no deadline at all
+            # there is nothing to do
             await self.wsock.awrite(data)
         finally:
-            self._write_deadline = None
-            self._arm()
+            if self._write_deadline is not None or \
+                    self._read_deadline is not None:
+                self._write_deadline = None
+                self._arm()
 
 
 async def websocket_upgrade(request):
