@@ -211,6 +211,36 @@ def test_body_trickled_in_tiny_pieces(start_server, runtime, upload_dir):
     assert file_digest(upload_dir / 't.bin') == digest(data)
 
 
+def test_chunked_body_trickled_in_tiny_chunks(start_server, runtime,
+                                              upload_dir):
+    # 5-byte chunks sent 7 bytes at a time: a body short enough to be
+    # loaded into memory arrives in hundreds of pieces, which the small
+    # heap could not hold as a list of pieces (MemoryError, connection
+    # closed without a response)
+    server = start(start_server, runtime, upload_dir)
+    data = bytes(range(256)) * 6 + b'\r\n--' + BOUNDARY.encode()[:-1]
+    form = multipart([('a', '1'), ('f', 't.bin', data), ('b', '2')])
+    body = b''.join(b'%x\r\n' % len(form[i:i + 5]) + form[i:i + 5] +
+                    b'\r\n' for i in range(0, len(form), 5)) + b'0\r\n\r\n'
+    with socket.create_connection((server.host, server.port),
+                                  timeout=10) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(head('/save', None, chunked=True))
+        for i in range(0, len(body), 7):
+            sock.sendall(body[i:i + 7])
+            if i % 140 == 0:
+                time.sleep(0.001)
+        response = b''
+        while b'}' not in response:
+            piece = sock.recv(4096)
+            if not piece:
+                break
+            response += piece
+    assert response.startswith(b'HTTP/1.1 200'), (response, server.output())
+    assert file_digest(upload_dir / 't.bin') == digest(data)
+    assert_quiet(server)
+
+
 def test_file_over_the_limit_gets_413_and_leaves_no_file(
         start_server, runtime, upload_dir):
     server = start(start_server, runtime, upload_dir, MAX_FILE_SIZE=50000)

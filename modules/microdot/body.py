@@ -8,6 +8,7 @@ from .http import ProtocolError
 _MAX_TRAILERS = const(32)
 _HEX_DIGITS = set(b'0123456789abcdefABCDEF')
 _MAX_CHUNK_SIZE_DIGITS = const(8)
+_MAX_PARTS = const(8)   # pieces read_up_to() joins; past them, one buffer
 
 
 def parse_chunk_size(line):
@@ -185,16 +186,42 @@ class ChunkedBodyReader(_BodyReader):
     async def read_up_to(self, limit):
         """As much of the body as arrives, up to ``limit`` bytes: all of it
         if it is shorter (then ``done`` is set)."""
-        parts = []
-        size = 0
+        data = await self.read(limit)
+        size = len(data)
+        if not size or size >= limit:
+            return data     # one piece, as it is (a join would copy it)
+        parts = [data]
+        data = None
+        whole = None
         while size < limit:
-            data = await self.read(limit - size)
-            if not data:
+            more = await self.read(limit - size)
+            if not more:
                 break
-            parts.append(data)
-            size += len(data)
-        # a join copies even a single piece on MicroPython
-        return parts[0] if len(parts) == 1 else b''.join(parts)
+            end = size + len(more)
+            if whole is None and len(parts) < _MAX_PARTS:
+                parts.append(more)
+            else:
+                # past a few pieces, one buffer grown by doubling: a list
+                # kept them all, and a body trickled in small chunks is
+                # hundreds of them, in small blocks all over the heap
+                if whole is None or end > len(whole):
+                    grown = bytearray(min(limit, max(2 * end, 256)))
+                    if whole is None:
+                        at = 0
+                        for part in parts:
+                            grown[at:at + len(part)] = part
+                            at += len(part)
+                        parts = None
+                    else:
+                        grown[:size] = memoryview(whole)[:size]
+                    whole = grown
+                whole[size:end] = more
+            size = end
+        if whole is None:
+            # a join copies even a single piece on MicroPython
+            return parts[0] if len(parts) == 1 else b''.join(parts)
+        return bytes(whole if size == len(whole) else
+                     memoryview(whole)[:size])
 
     async def _next_chunk(self):
         if self.total:             # the CRLF that ends the previous chunk
@@ -295,7 +322,8 @@ class ChunkedBodyReader(_BodyReader):
                 return data
             more = await self._read(-1)
             return data + more if more else data
-        parts = None
+        if n < 0:
+            return await self.read_up_to(self.limit + 1)
         conn = self.conn
         while not self.done and n != 0:
             if self.in_chunk == 0:
@@ -303,21 +331,12 @@ class ChunkedBodyReader(_BodyReader):
                     await self._next_chunk()
                 continue
             if not conn.buffer and not await conn._fill(
-                    _read_size(self.in_chunk if n < 0 or n > self.in_chunk
-                               else n)):
+                    _read_size(n if n < self.in_chunk else self.in_chunk)):
                 raise EOFError('Body ended early')
-            data = self._piece(n)
-            if n > 0:
-                # what arrived rather than wait for more: one piece, handed
-                # on as it is (a join would copy it)
-                return data
-            if parts is None:
-                parts = [data]
-            else:
-                parts.append(data)
-        if parts is None:
-            return b''
-        return parts[0] if len(parts) == 1 else b''.join(parts)
+            # what arrived rather than wait for more: one piece, handed on
+            # as it is (a join would copy it)
+            return self._piece(n)
+        return b''
 
     def _piece(self, n):
         """Up to ``n`` bytes (all if < 0) of the current chunk, from the
