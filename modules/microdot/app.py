@@ -110,12 +110,13 @@ class Microdot:
         Written with an index and few locals: a frame of more than 11
         words is allocated on the heap per call on MicroPython."""
         routes = self.url_map
-        path = req.path
+        path = req.url if req._path is None else req._path  # (req.path)
         index = 0
         while index < len(routes):
             route = routes[index]
             args = route[1].match(path)
-            if args is not None and _accepts(route[0], req.method):
+            if args is not None and (req.method in route[0] or
+                                     _accepts(route[0], req.method)):
                 return _take_route(req, route, args)
             index += 1
         return self._no_route(req)
@@ -268,6 +269,8 @@ def make_response(value):
     """Turn what a handler returned into a Response (None stays None)."""
     if value is None or isinstance(value, Response):
         return value
+    if type(value) is str:      # the usual return value, told apart first
+        return Response(value)
     if isinstance(value, tuple):
         body = value[0]
         status_code = 200
