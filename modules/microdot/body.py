@@ -45,19 +45,26 @@ class _BodyReader:
 
     async def _gather(self, n):
         data = await self.read(n)
-        if len(data) == n:
-            return data
-        # the pieces are copied into one buffer as they arrive (``data +=
-        # more`` copied all of what came before each piece again)
-        whole = bytearray(n)
         size = len(data)
-        whole[:size] = data
+        if size == n:
+            return data
+        # two pieces are joined by one concatenation; more are copied into
+        # one buffer as they arrive (``data += more`` copied all of what
+        # came before each piece again)
+        whole = None
         while size < n:
-            data = await self.read(n - size)
-            if not data:
+            more = await self.read(n - size)
+            if not more:
                 raise EOFError('Body ended early')
-            whole[size:size + len(data)] = data
-            size += len(data)
+            end = size + len(more)
+            if whole is None:
+                if end == n:
+                    return data + more
+                whole = bytearray(n)
+                whole[:size] = data
+                data = None
+            whole[size:end] = more
+            size = end
         return bytes(whole)
 
     async def readuntil(self, separator=b'\n'):

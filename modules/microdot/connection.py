@@ -117,19 +117,31 @@ class Connection:
     async def readexactly(self, n):
         if len(self.buffer) - self.at >= n:
             return self._take(n)
-        # the pieces are copied into one buffer as they arrive: appending
-        # each to the last copied all of it again, and a list of them kept
-        # them all (a body trickled in 7-byte pieces is hundreds of them,
-        # in small blocks all over the heap)
-        data = bytearray(n)
+        # two pieces are joined by one concatenation; more are copied into
+        # one buffer as they arrive: appending each to the last copied all
+        # of it again, and a list of them kept them all (a body trickled in
+        # 7-byte pieces is hundreds of them, in small blocks all over the
+        # heap)
+        data = b''
+        whole = None
         size = 0
         while True:
             if self.buffer:
                 piece = self._take(n - size)
-                data[size:size + len(piece)] = piece
-                size += len(piece)
+                end = size + len(piece)
+                if not size:
+                    data = piece
+                elif whole is None and end == n:
+                    return data + piece
+                else:
+                    if whole is None:
+                        whole = bytearray(n)
+                        whole[:size] = data
+                        data = None
+                    whole[size:end] = piece
+                size = end
                 if size == n:
-                    return bytes(data)
+                    return data if whole is None else bytes(whole)
             if not await self._fill(_read_size(n - size)):
                 raise EOFError('Connection closed mid-read')
 
