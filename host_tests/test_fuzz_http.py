@@ -19,7 +19,8 @@ from microdot.body import parse_chunk_size
 from microdot.http import (HTTPException, ProtocolError, find_head_end,
                            parse_content_length,
                            parse_head)
-from microdot.structures import MultiDict, NoCaseDict
+from microdot.multidict import MultiDict
+from microdot.structures import NoCaseDict
 from microdot.urls import (encode_query, parse_cookies, parse_query,
                            url_decode, url_encode)
 

@@ -42,4 +42,5 @@ def test_query_arguments_load_the_url_decoders(start_server, runtime):
     server = start_server(APP, runtime)
     assert 'microdot.urls' not in loaded(server)['now']
     assert httpx.get(server.url + '/query?a=x%20y').text == 'x y'
-    assert 'microdot.urls' in loaded(server)['now']
+    now = loaded(server)['now']
+    assert 'microdot.urls' in now and 'microdot.multidict' in now

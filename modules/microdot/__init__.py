@@ -20,7 +20,7 @@ _WHERE = {
     'redirect': ('response', 'redirect'),
     'send_file': ('response', 'send_file'),
     'URLPattern': ('routing', 'URLPattern'),
-    'MultiDict': ('structures', 'MultiDict'),
+    'MultiDict': ('multidict', 'MultiDict'),
     'NoCaseDict': ('structures', 'NoCaseDict'),
     'HTTPException': ('http', 'HTTPException'),
     'AsyncBytesIO': ('connection', 'AsyncBytesIO'),

@@ -50,7 +50,7 @@ from .compat import invoke, is_disconnect
 from .connection import AsyncBytesIO
 from .http import HTTPException
 from .request import Request
-from .structures import MultiDict
+from .multidict import MultiDict
 from .urls import url_decode
 
 # parser events

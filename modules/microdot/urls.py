@@ -1,6 +1,6 @@
 """Percent-encoding, query strings, form bodies and cookie headers."""
 from .compat import decode_utf8
-from .structures import MultiDict
+from .multidict import MultiDict
 
 _HEX = '0123456789abcdefABCDEF'
 _SAFE = set(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
