@@ -6,51 +6,7 @@ from support import raises, IS_MICROPYTHON, skip
 from microdot.body import ChunkedBodyReader, LengthBodyReader
 from microdot.connection import AsyncBytesIO, Connection
 from microdot.http import ProtocolError
-
-
-class Pieces(AsyncBytesIO):
-    """Hands out at most the next of ``sizes`` bytes per read (cycling), as
-    a network cuts a stream; size 1 cuts every chunk-size line."""
-
-    def __init__(self, data, sizes):
-        AsyncBytesIO.__init__(self, data)
-        self.sizes = sizes
-        self.reads = 0
-
-    async def read(self, n=-1):
-        size = self.sizes[self.reads % len(self.sizes)]
-        self.reads += 1
-        if n < 0 or n > size:
-            n = size
-        return await AsyncBytesIO.read(self, n)
-
-
-class Numbers:
-    """The same pseudo-random numbers on every runtime."""
-
-    def __init__(self, seed):
-        self.state = seed
-
-    def below(self, n):
-        self.state = (self.state * 1103515245 + 12345) & 0x7fffffff
-        return self.state % n
-
-
-def pattern(n, seed=0):
-    return bytes((i * 7 + seed + (i >> 8)) & 0xff for i in range(n))
-
-
-def chunked(data, sizes, trailers=b''):
-    out = []
-    at = 0
-    i = 0
-    while at < len(data):
-        size = sizes[i % len(sizes)]
-        i += 1
-        piece = data[at:at + size]
-        at += len(piece)
-        out.append('{:x}\r\n'.format(len(piece)).encode() + piece + b'\r\n')
-    return b''.join(out) + b'0\r\n' + trailers + b'\r\n'
+from streams import Pieces, Numbers, pattern, chunked, garbage
 
 
 def reader(raw, sizes=None, limit=1 << 30):
@@ -182,19 +138,6 @@ async def test_a_body_cut_short_is_an_eof_error():
     for raw in (b'5\r\nab', b'5\r\nabcde', b'5\r\nabcde\r\n', b'5'):
         with raises(EOFError):
             await drain(reader(raw), 1024)
-
-
-def garbage(run):
-    import asyncio
-    import gc
-    gc.collect()
-    gc.disable()
-    try:
-        before = gc.mem_alloc()
-        result = asyncio.run(run)
-        return gc.mem_alloc() - before, result
-    finally:
-        gc.enable()
 
 
 def test_reading_a_chunked_body_copies_nothing_more_than_its_framing():

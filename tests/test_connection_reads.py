@@ -8,50 +8,7 @@ from support import raises, IS_MICROPYTHON, skip
 from microdot.body import ChunkedBodyReader, LengthBodyReader
 from microdot.connection import AsyncBytesIO, Connection
 from microdot.http import ProtocolError
-
-
-class Pieces(AsyncBytesIO):
-    """Hands out at most the next of ``sizes`` bytes per read (cycling), as
-    a network cuts a stream."""
-
-    def __init__(self, data, sizes):
-        AsyncBytesIO.__init__(self, data)
-        self.sizes = sizes
-        self.reads = 0
-
-    async def read(self, n=-1):
-        size = self.sizes[self.reads % len(self.sizes)]
-        self.reads += 1
-        if n < 0 or n > size:
-            n = size
-        return await AsyncBytesIO.read(self, n)
-
-
-class Numbers:
-    """The same pseudo-random numbers on every runtime."""
-
-    def __init__(self, seed):
-        self.state = seed
-
-    def below(self, n):
-        self.state = (self.state * 1103515245 + 12345) & 0x7fffffff
-        return self.state % n
-
-
-def pattern(n, seed=0):
-    return bytes((i * 7 + seed + (i >> 8)) & 0xff for i in range(n))
-
-
-def chunked(data, sizes):
-    out = []
-    at = 0
-    i = 0
-    while at < len(data):
-        piece = data[at:at + sizes[i % len(sizes)]]
-        i += 1
-        at += len(piece)
-        out.append('{:x}\r\n'.format(len(piece)).encode() + piece + b'\r\n')
-    return b''.join(out) + b'0\r\n\r\n'
+from streams import Pieces, Numbers, pattern, chunked, garbage
 
 
 def connection(raw, sizes=None):
@@ -291,19 +248,6 @@ async def test_readexactly_at_the_end_of_a_body():
 
 PIECE = 32
 SIZE = 64 * 1024
-
-
-def garbage(coro):
-    import asyncio
-    import gc
-    gc.collect()
-    gc.disable()
-    try:
-        before = gc.mem_alloc()
-        result = asyncio.run(coro)
-        return gc.mem_alloc() - before, result
-    finally:
-        gc.enable()
 
 
 async def read_all(read, *args):
