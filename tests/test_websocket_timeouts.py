@@ -119,6 +119,20 @@ async def stop(app, task):
     await asyncio.wait_for(task, 10)
 
 
+class Served:
+    """``async with Served() as served:`` serves a make_app() app on a free
+    port (served.app, served.port) for the body of the block, and stops it
+    at its end."""
+
+    async def __aenter__(self):
+        self.app = make_app()
+        self.port, self.task = await start(self.app)
+        return self
+
+    async def __aexit__(self, *exc_info):
+        await stop(self.app, self.task)
+
+
 class Client:
     """A raw WebSocket client: it sends whatever bytes it is told to."""
 
@@ -202,51 +216,61 @@ async def _timed(coro):
     return value, time.time() - start
 
 
+async def closed_within(client, seconds):
+    """Wait for the server to close ``client``: its close code, once it is
+    checked that the close frame came within ``seconds`` (plus the sweeper's
+    second and some slack) and that the server then closed the socket."""
+    code, took = await _timed(client.close_code())
+    assert took < seconds + 2.5, took
+    assert await client.at_eof()
+    return code
+
+
+async def close_of_a_silent_client(path):
+    """Connect to ``path``, echo one message and then send nothing: the
+    close code the server sends (within idle_timeout, checked) and the
+    (route, close code) of the handlers that had ended before the server
+    stopped."""
+    async with Served() as served:
+        client = await Client().connect(served.port, path)
+        assert await client.echo('hello') == (TEXT, 'hello')
+        code = await closed_within(client, Idle.idle_timeout)
+        await client.aclose()
+        return code, list(served.app.ended)
+
+
 # --- a frame that has begun must end within io_timeout ----------------------
 async def test_stalled_frame_header_is_closed_with_1008_others_served():
-    app = make_app()
-    port, task = await start(app)
-    try:
-        stalled = await Client().connect(port)
+    async with Served() as served:
+        stalled = await Client().connect(served.port)
         await stalled.send(b'\x81')         # one byte of a header, no more
-        other = await Client().connect(port)
+        other = await Client().connect(served.port)
         assert await other.echo('meanwhile') == (TEXT, 'meanwhile')
-        code, took = await _timed(stalled.close_code())
-        assert code == 1008
-        assert took < IO_TIMEOUT + 2.5, took
-        assert await stalled.at_eof()
+        assert await closed_within(stalled, IO_TIMEOUT) == 1008
         assert await other.echo('after') == (TEXT, 'after')
         await stalled.aclose()
         await other.aclose()
-        fresh = await Client().connect(port)
+        fresh = await Client().connect(served.port)
         assert await fresh.echo('fresh') == (TEXT, 'fresh')
         await fresh.aclose()
-        assert ('/echo', 1008) in app.ended
-    finally:
-        await stop(app, task)
+        assert ('/echo', 1008) in served.app.ended
 
 
 async def test_stalled_payload_is_closed_with_1008():
-    app = make_app()
-    port, task = await start(app)
-    try:
-        client = await Client().connect(port)
+    async with Served() as served:
+        client = await Client().connect(served.port)
         # a 20-byte text frame: its header and 5 bytes of payload
         await client.send(encode_frame(TEXT, 'x' * 20, mask=MASK)[:11])
         assert await client.close_code() == 1008
         assert await client.at_eof()
         await client.aclose()
-    finally:
-        await stop(app, task)
 
 
 async def test_trickled_frame_is_bounded_as_a_whole():
     # each byte comes well within io_timeout of the last, but the frame
     # takes longer than io_timeout in all
-    app = make_app()
-    port, task = await start(app)
-    try:
-        client = await Client().connect(port)
+    async with Served() as served:
+        client = await Client().connect(served.port)
         data = encode_frame(TEXT, 'y' * 30, mask=MASK)
         event = None
         for i in range(len(data)):
@@ -260,66 +284,43 @@ async def test_trickled_frame_is_bounded_as_a_whole():
         assert event[0] == CLOSE and event[1][0] == 1008, event
         assert i < len(data) - 1
         await client.aclose()
-    finally:
-        await stop(app, task)
 
 
 async def test_stall_between_fragments_is_closed_with_1008():
-    app = make_app()
-    port, task = await start(app)
-    try:
-        client = await Client().connect(port)
+    async with Served() as served:
+        client = await Client().connect(served.port)
         await client.send(encode_frame(TEXT, 'first half', fin=False,
                                        mask=MASK))
         assert await client.close_code() == 1008
         await client.aclose()
         # a fragmented message that keeps coming is fine
-        client = await Client().connect(port)
+        client = await Client().connect(served.port)
         await client.send(encode_frame(TEXT, 'ab', fin=False, mask=MASK))
         await asyncio.sleep(0.2)
         await client.send(encode_frame(CONT, 'cd', mask=MASK))
         assert await client.event() == (TEXT, 'abcd')
         await client.aclose()
-    finally:
-        await stop(app, task)
 
 
 async def test_receive_in_a_child_task_is_closed_with_1008():
     # the deadline cancels the task that is receiving, not the handler's
-    app = make_app()
-    port, task = await start(app)
-    try:
-        client = await Client().connect(port, '/child')
+    async with Served() as served:
+        client = await Client().connect(served.port, '/child')
         assert await client.echo('from the child') == \
             (TEXT, 'from the child')
         await client.send(encode_frame(TEXT, 'x' * 20, mask=MASK)[:11])
-        code, took = await _timed(client.close_code())
-        assert code == 1008
-        assert took < IO_TIMEOUT + 2.5, took
-        assert await client.at_eof()
+        assert await closed_within(client, IO_TIMEOUT) == 1008
         await client.aclose()
-        assert ('/child', 1008) in app.ended
-        other = await Client().connect(port, '/child')
+        assert ('/child', 1008) in served.app.ended
+        other = await Client().connect(served.port, '/child')
         assert await other.echo('next') == (TEXT, 'next')
         await other.aclose()
-    finally:
-        await stop(app, task)
 
 
 async def test_idle_receive_in_a_child_task_is_closed_with_1001():
-    app = make_app()
-    port, task = await start(app)
-    try:
-        client = await Client().connect(port, '/child-idle')
-        assert await client.echo('hello') == (TEXT, 'hello')
-        code, took = await _timed(client.close_code())
-        assert code == 1001
-        assert took < Idle.idle_timeout + 2.5, took
-        assert await client.at_eof()
-        await client.aclose()
-        assert ('/child-idle', 1001) in app.ended
-    finally:
-        await stop(app, task)
+    code, ended = await close_of_a_silent_client('/child-idle')
+    assert code == 1001
+    assert ('/child-idle', 1001) in ended
 
 
 async def test_shutdown_ends_a_child_task_receive_with_1001():
@@ -341,72 +342,50 @@ async def test_shutdown_ends_a_child_task_receive_with_1001():
 
 # --- between messages: no limit by default, idle_timeout when set -----------
 async def test_waiting_between_messages_has_no_limit_by_default():
-    app = make_app()
-    port, task = await start(app)
-    try:
-        client = await Client().connect(port)
+    async with Served() as served:
+        client = await Client().connect(served.port)
         assert await client.echo('one') == (TEXT, 'one')
         # four times io_timeout, and two sweeps of the server
         await asyncio.sleep(IO_TIMEOUT * 4 + 0.2)
         assert await client.echo('two') == (TEXT, 'two')
         await client.aclose()
-    finally:
-        await stop(app, task)
 
 
 async def test_idle_timeout_closes_a_silent_connection_with_1001():
-    app = make_app()
-    port, task = await start(app)
-    try:
-        client = await Client().connect(port, '/idle')
-        assert await client.echo('hello') == (TEXT, 'hello')
-        code, took = await _timed(client.close_code())
-        assert code == 1001
-        assert took < Idle.idle_timeout + 2.5, took
-        assert await client.at_eof()
-        await client.aclose()
-        assert ('/idle', 1001) in app.ended
-    finally:
-        await stop(app, task)
+    code, ended = await close_of_a_silent_client('/idle')
+    assert code == 1001
+    assert ('/idle', 1001) in ended
 
 
 # --- too big, or broken: the close code, and the server goes on -------------
 async def test_oversized_message_is_1009_and_the_server_goes_on():
-    app = make_app()
-    port, task = await start(app)
-    try:
+    async with Served() as served:
         for data in (encode_frame(BINARY, b'z' * 101, mask=MASK),
                      encode_frame(BINARY, b'z' * 60, fin=False, mask=MASK) +
                      encode_frame(CONT, b'z' * 41, mask=MASK)):
-            client = await Client().connect(port, '/limited')
+            client = await Client().connect(served.port, '/limited')
             assert await client.echo('fits') == (TEXT, 'fits')
             await client.send(data)
             assert await client.close_code() == 1009
             assert await client.at_eof()
             await client.aclose()
-        client = await Client().connect(port, '/limited')
+        client = await Client().connect(served.port, '/limited')
         assert await client.echo('still here') == (TEXT, 'still here')
         await client.aclose()
-    finally:
-        await stop(app, task)
 
 
 async def test_bad_frames_are_1002_and_the_server_goes_on():
-    app = make_app()
-    port, task = await start(app)
-    try:
+    async with Served() as served:
         for data in (encode_frame(TEXT, 'not masked'),
                      b'\xc1\x80' + MASK,            # RSV1 set
                      encode_frame(CONT, 'orphan', mask=MASK),
                      encode_frame(CLOSE, close_payload(999), mask=MASK)):
-            client = await Client().connect(port)
+            client = await Client().connect(served.port)
             await client.send(data)
             assert await client.close_code() == 1002, data
             assert await client.at_eof()
             await client.aclose()
-        client = await Client().connect(port)
+        client = await Client().connect(served.port)
         assert await client.echo('fine') == (TEXT, 'fine')
         await client.aclose()
-        assert app.ended.count(('/echo', 1002)) == 4
-    finally:
-        await stop(app, task)
+        assert served.app.ended.count(('/echo', 1002)) == 4
