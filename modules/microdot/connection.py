@@ -4,7 +4,7 @@ The server's only I/O object. Bytes read past the end of one request stay
 in the buffer for the next (keep-alive, pipelining). Every read and write
 that may stall sets ``deadline``; the server's sweeper cancels connections
 whose deadline has passed, so no per-operation timer is allocated."""
-from .compat import const, ticks_ms, ticks_add
+from .compat import const, ticks_ms, ticks_add, ticks_diff
 from .http import ProtocolError, find_head_end
 
 READ_SIZE = const(1024)   # the smallest read: heads, lines, small bodies
@@ -43,6 +43,17 @@ class Connection:
         self.reader = reader
         self.writer = writer
         self.client_addr = client_addr
+
+    def end_if_late(self, now):
+        """The sweeper's rule: once the deadline of the wait in progress
+        has passed (``now`` is a ticks_ms value), cancel the task that
+        waits, marked as timed out."""
+        deadline = self.deadline
+        if deadline is not None and ticks_diff(now, deadline) >= 0:
+            self.deadline = None
+            self.timed_out = True
+            if self.task is not None:
+                self.task.cancel()
 
     @property
     def sock(self):
@@ -223,15 +234,9 @@ class Connection:
             return None
         if end - at > max_length:
             raise ProtocolError(431)
-        end += 4
-        if end < len(buffer):       # pipelined: the next request stays
-            self.at = end
-            return buffer[at:end]
-        self.buffer = b''
-        if at:
-            self.at = 0
-            return buffer[at:]
-        return buffer               # the usual case: no copy
+        # a pipelined request stays; the usual head is the whole buffer,
+        # taken without a copy
+        return self._take(end + 4 - at)
 
     def add_head_bytes(self, data, head_timeout):
         """Add what the peer sent while a head is awaited; False if it

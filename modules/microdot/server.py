@@ -7,7 +7,7 @@ connections whose deadline has passed."""
 import asyncio
 
 from .compat import (CancelledError, IS_MICROPYTHON, listen, is_disconnect,
-                     memory_ran_out, print_exception, ticks_ms, ticks_diff)
+                     memory_ran_out, print_exception, ticks_ms)
 from .connection import Connection, READ_SIZE, ms
 from .http import HTTPException, reason_phrase
 from .request import Request
@@ -75,12 +75,7 @@ async def _sweep(app):
 def _end_late_connections(connections):
     now = ticks_ms()
     for conn in list(connections):
-        deadline = conn.deadline
-        if deadline is not None and ticks_diff(now, deadline) >= 0:
-            conn.deadline = None
-            conn.timed_out = True
-            if conn.task is not None:
-                conn.task.cancel()
+        conn.end_if_late(now)
 
 
 async def serve_connection(app, reader, writer, peer, tls):

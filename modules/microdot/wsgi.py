@@ -30,8 +30,7 @@ import threading
 from . import *  # noqa: F401,F403  (Response, send_file... for the apps)
 from .app import Microdot as BaseMicrodot
 from .asgi import server_pid
-from .compat import (CancelledError, StreamWriter, print_exception,
-                     ticks_ms, ticks_diff)
+from .compat import CancelledError, StreamWriter, print_exception, ticks_ms
 from .connection import Connection, ms
 from .http import (HTTPException, ProtocolError, reason_phrase,
                    parse_content_length)
@@ -233,11 +232,7 @@ async def _sweep(conn):
     end the wait that ``conn.deadline`` bounds if it has passed."""
     while True:
         await asyncio.sleep(1)
-        deadline = conn.deadline
-        if deadline is not None and ticks_diff(ticks_ms(), deadline) >= 0:
-            conn.deadline = None
-            conn.timed_out = True
-            conn.task.cancel()
+        conn.end_if_late(ticks_ms())
 
 
 async def _release(conn, environ, handled):
