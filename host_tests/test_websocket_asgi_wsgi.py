@@ -19,10 +19,10 @@ import time
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
-from test_asgi_wsgi import APPS, ServerProcess
+from test_asgi_wsgi import APPS, ServerProcess, wait_for
+from test_websocket_deadlines import (ws_connect, echoes_around_silence,
+                                      close_of_a_silent_client)
 from test_websocket_server import RawClient
 
 MODULE = 'websocket_deadline_asgi_wsgi'
@@ -54,25 +54,9 @@ def start(tmp_path):
         server.stop()
 
 
-def ws_connect(server, path='/echo', **options):
-    # proxy=None: never a proxy from the environment, only 127.0.0.1
-    options.setdefault('ping_interval', None)
-    return connect('ws://127.0.0.1:{}{}'.format(server.port, path),
-                   proxy=None, open_timeout=10, close_timeout=5, **options)
-
-
 def ended(server):
     with httpx.Client(trust_env=False, timeout=10) as http:
         return http.get(server.url + '/stats').json()['ended']
-
-
-def wait_for(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def stall_mid_frame(server):
@@ -144,24 +128,17 @@ def test_wsgi_client_that_stops_reading_frees_its_thread(start):
 
 def test_wsgi_silent_client_is_kept_by_default(start):
     server = start('wsgi')
-    with ws_connect(server) as ws:
-        ws.send('before')
-        assert ws.recv(timeout=10) == 'before'
-        time.sleep(IO_TIMEOUT * 3 + 0.5)      # three io_timeouts, silent
-        ws.send('after')
-        assert ws.recv(timeout=10) == 'after'
+    # three io_timeouts, silent
+    assert echoes_around_silence(server, IO_TIMEOUT * 3 + 0.5) == \
+        ('before', 'after')
 
 
 def test_wsgi_idle_timeout_closes_a_silent_client_with_1001(start):
     server = start('wsgi', idle=True)
-    with ws_connect(server) as ws:
-        ws.send('hello')
-        assert ws.recv(timeout=10) == 'hello'
-        started = time.monotonic()
-        with pytest.raises(ConnectionClosed):
-            ws.recv(timeout=IDLE_TIMEOUT * BOUND + 5)
-        assert time.monotonic() - started < IDLE_TIMEOUT * BOUND
-        assert ws.close_code == 1001
+    code, took = close_of_a_silent_client(server, '/echo',
+                                          IDLE_TIMEOUT * BOUND + 5)
+    assert took < IDLE_TIMEOUT * BOUND
+    assert code == 1001
     assert wait_for(lambda: ['/echo', 1001] in ended(server))
     assert 'Traceback' not in server.output()
 
@@ -169,14 +146,10 @@ def test_wsgi_idle_timeout_closes_a_silent_client_with_1001(start):
 # --- ASGI (uvicorn) ---------------------------------------------------------
 def test_asgi_idle_timeout_closes_a_silent_client_with_1001(start):
     server = start('asgi', idle=True)
-    with ws_connect(server) as ws:
-        ws.send('hello')
-        assert ws.recv(timeout=10) == 'hello'
-        started = time.monotonic()
-        with pytest.raises(ConnectionClosed):
-            ws.recv(timeout=IDLE_TIMEOUT * BOUND + 5)
-        assert time.monotonic() - started < IDLE_TIMEOUT * BOUND
-        assert ws.close_code == 1001
+    code, took = close_of_a_silent_client(server, '/echo',
+                                          IDLE_TIMEOUT * BOUND + 5)
+    assert took < IDLE_TIMEOUT * BOUND
+    assert code == 1001
     assert wait_for(lambda: ['/echo', 1001] in ended(server))
     with ws_connect(server) as ws:      # the server goes on serving
         ws.send('next')
@@ -196,12 +169,8 @@ def test_asgi_messages_keep_an_idle_limited_client(start):
 
 def test_asgi_silent_client_is_kept_by_default(start):
     server = start('asgi')
-    with ws_connect(server) as ws:
-        ws.send('before')
-        assert ws.recv(timeout=10) == 'before'
-        time.sleep(IDLE_TIMEOUT * 3 + 0.5)
-        ws.send('after')
-        assert ws.recv(timeout=10) == 'after'
+    assert echoes_around_silence(server, IDLE_TIMEOUT * 3 + 0.5) == \
+        ('before', 'after')
 
 
 def test_asgi_stalled_frame_counts_as_idle(start):

@@ -30,6 +30,30 @@ def ended(server):
     return httpx.get(server.url + '/stats', timeout=10).json()['ended']
 
 
+def echoes_around_silence(server, seconds):
+    """Over one WebSocket on /echo: the echo of 'before', and the echo of
+    'after' sent once the client has said nothing for ``seconds``."""
+    with ws_connect(server) as ws:
+        ws.send('before')
+        first = ws.recv(timeout=10)
+        time.sleep(seconds)
+        ws.send('after')
+        return first, ws.recv(timeout=10)
+
+
+def close_of_a_silent_client(server, path, wait):
+    """Echo one message on ``path``, then say nothing until the server closes
+    the WebSocket (waiting ``wait`` seconds at most): (its close code,
+    seconds from the end of the echo to the close)."""
+    with ws_connect(server, path) as ws:
+        ws.send('hello')
+        assert ws.recv(timeout=10) == 'hello'
+        started = time.monotonic()
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=wait)
+        return ws.close_code, time.monotonic() - started
+
+
 def test_half_a_frame_then_silence_is_closed_with_1008(start_server,
                                                        runtime):
     server = start_server(APP, runtime, env=ENV)
@@ -74,38 +98,25 @@ def test_stalled_frame_1008_reaches_a_child_task_receiver(start_server,
 
 def test_idle_1001_reaches_a_child_task_receiver(start_server, runtime):
     server = start_server(APP, runtime, env=ENV)
-    with ws_connect(server, '/child-idle') as ws:
-        ws.send('hello')
-        assert ws.recv(timeout=10) == 'hello'
-        started = time.monotonic()
-        with pytest.raises(ConnectionClosed):
-            ws.recv(timeout=10)
-        assert time.monotonic() - started < 1 * 5
-        assert ws.close_code == 1001
+    code, took = close_of_a_silent_client(server, '/child-idle', 10)
+    assert took < 1 * 5
+    assert code == 1001
     assert ['/child-idle', 1001] in ended(server)
 
 
 def test_silent_client_is_kept_by_default(start_server, runtime):
     server = start_server(APP, runtime, env=ENV)
-    with ws_connect(server) as ws:
-        ws.send('before')
-        assert ws.recv(timeout=10) == 'before'
-        time.sleep(IO_TIMEOUT * 3 + 0.5)      # three io_timeouts, silent
-        ws.send('after')
-        assert ws.recv(timeout=10) == 'after'
+    # three io_timeouts, silent
+    assert echoes_around_silence(server, IO_TIMEOUT * 3 + 0.5) == \
+        ('before', 'after')
 
 
 def test_idle_timeout_closes_a_silent_client_with_1001(start_server,
                                                        runtime):
     server = start_server(APP, runtime, env=ENV)
-    with ws_connect(server, '/idle') as ws:
-        ws.send('hello')
-        assert ws.recv(timeout=10) == 'hello'
-        started = time.monotonic()
-        with pytest.raises(ConnectionClosed):
-            ws.recv(timeout=10)
-        assert time.monotonic() - started < 1 + 3
-        assert ws.close_code == 1001
+    code, took = close_of_a_silent_client(server, '/idle', 10)
+    assert took < 1 + 3
+    assert code == 1001
     assert ['/idle', 1001] in ended(server)
 
 
