@@ -255,7 +255,8 @@ def _accepts(methods, method):
 def _take_route(req, route, args):
     # route: (methods, pattern, handler, url prefix, sub-app)
     req.route = route[2]
-    req.route_args = args
+    if args:
+        req.route_args = args
     # assigned only when they differ from the class defaults, so that the
     # request's attribute table stays small
     if route[3] != req.url_prefix:

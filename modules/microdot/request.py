@@ -41,6 +41,7 @@ class Request:
     url_prefix = ''
     subapp = None
     route = None
+    route_args = None   # the URL's arguments for the handler, when it has any
     content_length = 0
     _headers = None
     _head = None        # the request head (bytes), parsed again on demand

@@ -47,12 +47,17 @@ class Response:
     #: The reason phrase; None for the standard one of the status.
     reason = None
 
+    #: The status; 200 lives here, so that the usual response stores two
+    #: attributes (on MicroPython a third reallocates its table).
+    status_code = 200
+
     #: Set by the server: the connection closes after this response, which
     #: says so (Connection: close).
     close_connection = False
 
     def __init__(self, body=b'', status_code=200, headers=None, reason=None):
-        self.status_code = status_code
+        if status_code != 200:
+            self.status_code = status_code
         if reason is not None:
             self.reason = reason
         self.headers = NoCaseDict(headers)
