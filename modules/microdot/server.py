@@ -128,7 +128,9 @@ async def serve_requests(app, conn, scheme, once=False):
             # conn.read_head(), inline
             conn.start_head(idle_ms, head_ms)
             try:
-                head = conn.take_head(max_head)
+                # (most often nothing is buffered: the client waited for
+                # the last response before it sent this request)
+                head = conn.take_head(max_head) if conn.buffer else None
                 while head is None:
                     data = await conn.reader.read(READ_SIZE)
                     if not conn.add_head_bytes(data, head_ms):
