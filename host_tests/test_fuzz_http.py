@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from microdot import Microdot, Request
-from microdot.connection import AsyncBytesIO
+from microdot import AsyncBytesIO
 from microdot.body import parse_chunk_size
 from microdot.http import (HTTPException, ProtocolError, find_head_end,
                            parse_content_length,

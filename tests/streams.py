@@ -1,7 +1,7 @@
 """Streams for the tests of the connection and the body readers, on every
 runtime: a stream cut into pieces as a network would, reproducible
 pseudo-random numbers, test data, and chunked transfer encoding."""
-from microdot.connection import AsyncBytesIO
+from microdot import AsyncBytesIO
 
 
 class Pieces(AsyncBytesIO):

@@ -6,7 +6,8 @@ what it returns."""
 from support import raises, IS_MICROPYTHON, skip
 
 from microdot.body import ChunkedBodyReader, LengthBodyReader
-from microdot.connection import AsyncBytesIO, Connection
+from microdot import AsyncBytesIO
+from microdot.connection import Connection
 from microdot.http import ProtocolError
 from streams import Pieces, Numbers, pattern, chunked, garbage
 

@@ -9,7 +9,8 @@ from support import raises, IS_MICROPYTHON
 
 from microdot import Microdot, Request, Response
 from microdot.compat import decode_utf8
-from microdot.connection import AsyncBytesIO, Connection
+from microdot import AsyncBytesIO
+from microdot.connection import Connection
 from microdot.http import (ProtocolError, parse_content_length, parse_head,
                            response_head)
 from microdot.structures import NoCaseDict

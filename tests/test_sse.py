@@ -5,7 +5,7 @@ import asyncio
 from support import raises
 
 from microdot import Microdot
-from microdot.connection import AsyncBytesIO
+from microdot import AsyncBytesIO
 from microdot.request import Request
 from microdot.sse import SSE, format_event, sse_response, with_sse
 

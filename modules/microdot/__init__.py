@@ -23,7 +23,7 @@ _WHERE = {
     'MultiDict': ('multidict', 'MultiDict'),
     'NoCaseDict': ('structures', 'NoCaseDict'),
     'HTTPException': ('http', 'HTTPException'),
-    'AsyncBytesIO': ('connection', 'AsyncBytesIO'),
+    'AsyncBytesIO': ('bytesio', 'AsyncBytesIO'),
     'iscoroutine': ('compat', 'iscoroutine'),
     'urldecode': ('urls', 'url_decode'),
 }

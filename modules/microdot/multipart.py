@@ -47,7 +47,7 @@ checking it.
 import os
 
 from .compat import invoke, is_disconnect
-from .connection import AsyncBytesIO
+from .bytesio import AsyncBytesIO
 from .http import HTTPException
 from .request import Request
 from .multidict import MultiDict

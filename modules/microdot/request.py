@@ -2,7 +2,7 @@
 import json
 
 from .compat import decode_utf8
-from .connection import Connection, AsyncBytesIO, ms
+from .connection import Connection, ms
 from .http import (HTTPException, ProtocolError, check_head,
                    parse_request_head, parse_content_length)
 from .structures import NoCaseDict
@@ -311,6 +311,7 @@ class Request:
     @property
     def stream(self):
         if self._stream is None:
+            from .bytesio import AsyncBytesIO
             self._stream = AsyncBytesIO(self.body)
         return self._stream
 

@@ -7,7 +7,8 @@ the app writes are parsed back, so what a test sees is what a client would.
 import json
 
 from .compat import unix_time
-from .connection import AsyncBytesIO, Connection
+from .bytesio import AsyncBytesIO
+from .connection import Connection
 from .server import serve_requests
 from .structures import NoCaseDict
 from .urls import url_encode
