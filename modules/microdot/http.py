@@ -236,8 +236,9 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
 
     It scans bytes: on MicroPython every position given to a str method
     costs a walk from the start of the str (its index counts characters of
-    UTF-8), which made a browser's 700-byte head take 20 times longer to
-    parse than its length needs. Only the values kept become str."""
+    UTF-8), which makes a parser over a str quadratic in the head's length
+    (a browser's 766-byte head: 137 us as a str, 55 us as bytes, on the
+    unix port). Only the values kept become str."""
     line_end = data.find(b'\r\n', 0, end)
     if line_end < 0:
         line_end = end
