@@ -29,6 +29,20 @@ async def test_create_reads_head_and_body():
     assert req.keep_alive
 
 
+async def test_cookies_come_from_the_parse_or_from_headers_set_later():
+    head = (b'GET / HTTP/1.1\r\nCookie: a=1; b="2"\r\nX: y\r\n'
+            b'cookie: c=3\r\n\r\n')
+    req = await create(head)
+    assert req.cookies == {'a': '1', 'b': '2', 'c': '3'}
+    # kept by the parse: reading cookies built no dict of all the fields
+    assert req._headers is None
+    assert req.headers['Cookie'] == 'a=1; b="2"; c=3'
+    req = await create(head)
+    req.headers = {'Cookie': 'd=4'}     # an app's own headers win
+    assert req.cookies == {'d': '4'}
+    assert (await create(b'GET / HTTP/1.1\r\n\r\n')).cookies == {}
+
+
 async def test_create_returns_none_on_clean_eof():
     assert await create(b'') is None
     assert await create(b'\r\n') is None

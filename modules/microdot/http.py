@@ -227,12 +227,13 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
     passed.
 
     Returns (method, target, version, content_length, transfer_encoding,
-    connection, expect): the last four are the values (str) of the fields
-    the server acts on, or None. With ``headers`` (a NoCaseDict) every
-    field is also stored there under its given name (``headers`` comes
-    empty, and has ``add_new()``); repeated fields are
-    joined with commas as RFC 9110 allows (cookies with '; '), except
-    Content-Length, Transfer-Encoding and Host, which are a 400.
+    connection, expect, cookie): the last five are the values (str) of the
+    fields the server acts on, or None (the Cookie field's spares a second
+    parse to apps that read cookies, sessions first). With ``headers`` (a
+    NoCaseDict, empty: it needs ``add_new()``) every field is also stored
+    there under its given name; repeated fields are joined with commas as
+    RFC 9110 allows (cookies with '; '), except Content-Length,
+    Transfer-Encoding and Host, which are a 400.
 
     It scans bytes: on MicroPython every position given to a str method
     costs a walk from the start of the str (its index counts characters of
@@ -250,7 +251,7 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
     if parsed is None:
         parsed = _new_request_line(data[:line_end], max_line)
     method, target, version = parsed
-    length = coding = connection = expect = None
+    length = coding = connection = expect = cookie = None
     host = False
     count = 0
     if headers is not None:
@@ -296,8 +297,11 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
             stop -= 1
         pos = line_end + 2
         value = None
-        if kind == _OTHER or kind == _COOKIE:
+        if kind == _OTHER:
             pass
+        elif kind == _COOKIE:
+            value = data[first:stop].decode()
+            cookie = value if cookie is None else cookie + '; ' + value
         elif kind == _LENGTH:
             if length is not None:
                 raise ProtocolError(400, 'Repeated ' + name)
@@ -330,7 +334,8 @@ def parse_request_head(data, end, max_line, max_headers, headers=None):
         else:
             headers[name] = headers[name] + \
                 ('; ' if kind == _COOKIE else ', ') + value
-    return method, target, version, length, coding, connection, expect
+    return (method, target, version, length, coding, connection, expect,
+            cookie)
 
 
 def parse_content_length(value):

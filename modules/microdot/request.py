@@ -46,6 +46,7 @@ class Request:
     _headers = None
     _head = None        # the request head (bytes), parsed again on demand
     _connection = None  # Connection, from the parse (until headers exist)
+    _cookie = None      # Cookie, the same way
     _body = None
     _stream = None
     _framing = None     # (Content-Length, Transfer-Encoding, Expect)
@@ -133,7 +134,7 @@ class Request:
         leaves no coroutine behind on MicroPython."""
         end = len(head) - 4     # the head ends with its blank line
         check_head(head, end, Request.max_readline)
-        method, url, version, length, coding, connection, expect = \
+        method, url, version, length, coding, connection, expect, cookie = \
             parse_request_head(head, end, Request.max_readline,
                                Request.max_headers)
         # the header fields become a dict only if someone asks for them
@@ -148,6 +149,8 @@ class Request:
         req.connection = conn
         if connection is not None:
             req._connection = connection
+        if cookie is not None:
+            req._cookie = cookie
         if length is not None:
             req.content_length = parse_content_length(length)
         if req.content_length or coding is not None:
@@ -291,7 +294,10 @@ class Request:
     def cookies(self):
         if self._cookies is None:
             from .urls import parse_cookies
-            self._cookies = parse_cookies(self.headers.get('Cookie'))
+            # the parse kept the field: no need for all the headers
+            headers = self._headers
+            self._cookies = parse_cookies(
+                self._cookie if headers is None else headers.get('Cookie'))
         return self._cookies
 
     @cookies.setter
