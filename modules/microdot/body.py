@@ -43,6 +43,18 @@ class _BodyReader:
             return self._cut(n)
         return await self._gather(n)
 
+    def _conn_span(self, left):
+        """_span() of the bytes of this body in the connection's buffer,
+        ``left`` of them at the most (None when there are none)."""
+        conn = self.conn
+        buffer = conn.buffer
+        if not buffer or left <= 0:
+            return None
+        start = self.start = conn.at
+        stop = start + left
+        self.stop = stop if stop < len(buffer) else len(buffer)
+        return buffer
+
     async def _gather(self, n):
         data = await self.read(n)
         size = len(data)
@@ -135,14 +147,7 @@ class LengthBodyReader(_BodyReader):
         return data
 
     def _span(self):
-        conn = self.conn
-        buffer = conn.buffer
-        if not buffer or self.remaining <= 0:
-            return None
-        start = self.start = conn.at
-        stop = start + self.remaining
-        self.stop = stop if stop < len(buffer) else len(buffer)
-        return buffer
+        return self._conn_span(self.remaining)
 
     def _cut(self, n):
         self.remaining -= n
@@ -370,14 +375,7 @@ class ChunkedBodyReader(_BodyReader):
             self.start = self.pending_at
             self.stop = len(buffer)
             return buffer
-        conn = self.conn
-        buffer = conn.buffer
-        if not buffer or self.in_chunk == 0:
-            return None
-        start = self.start = conn.at
-        stop = start + self.in_chunk
-        self.stop = stop if stop < len(buffer) else len(buffer)
-        return buffer
+        return self._conn_span(self.in_chunk)
 
     def _cut(self, n):
         if self.pending:
