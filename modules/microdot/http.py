@@ -407,17 +407,15 @@ def _field_count(headers):
 
 
 def _status_line(status_code, reason):
-    if reason is None:
-        line = _STATUS_LINES.get(status_code)
-        if line is not None:
-            return line
-        line = 'HTTP/1.1 ' + str(status_code) + ' ' + \
-            reason_phrase(status_code) + '\r\n'
+    if reason is not None:
+        # a reason of the app's own: not kept, lest it stand for the standard
+        return 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
+    line = _STATUS_LINES.get(status_code)
+    if line is None:
+        line = _status_line(status_code, reason_phrase(status_code))
         if len(_STATUS_LINES) < 16:
             _STATUS_LINES[status_code] = line
-        return line
-    # a reason of the app's own: not kept, lest it stand for the standard
-    return 'HTTP/1.1 ' + str(status_code) + ' ' + reason + '\r\n'
+    return line
 
 
 def _add_field(parts, index, name, value):
