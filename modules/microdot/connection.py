@@ -276,6 +276,10 @@ class Connection:
             self.deadline = ticks_add(ticks_ms(), self.io_timeout)
         try:
             await self.writer.aclose()
+        except MemoryError:
+            # no room even for the writer's closing coroutine: close the
+            # socket now, unflushed, or it stays open for good
+            self.writer.close()
         except Exception:
             pass
         self.deadline = None
