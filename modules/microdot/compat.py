@@ -53,7 +53,7 @@ def is_disconnect(exc):
 if not IS_MICROPYTHON:
     from .cpython import (  # noqa: F401
         print_exception, decode_utf8, ticks_ms, ticks_add, ticks_diff,
-        iscoroutine, invoke, StreamWriter, listen, memory_ran_out)
+        iscoroutine, invoke, StreamWriter, listen, memory_ran_out, DONE)
 else:
     import time
 
@@ -213,21 +213,25 @@ else:
     def _until_ready(sock, for_write):
         """Have asyncio wake the running task when ``sock`` is ready; the
         task then yields."""
-        io = _core._io_queue
         try:
-            _queue(io, sock, for_write)
+            _queue(sock, for_write)
         except MemoryError:
-            # asyncio records the socket before it registers it with the
-            # poller, whose entry for it then stays half made: the next
-            # poll would crash on it. Forget the record, free the reserve
-            # (clear() gives a list's memory back at once), and register
-            # again, which completes the entry.
-            io.map.pop(id(sock), None)
-            _reserve.clear()
-            memory_ran_out()
-            _queue(io, sock, for_write)
+            _queue_again(sock, for_write)
 
-    def _queue(io, sock, for_write):
+    def _queue_again(sock, for_write):
+        # asyncio records the socket before it registers it with the
+        # poller, whose entry for it then stays half made: the next poll
+        # would crash on it. Forget the record, free the reserve (clear()
+        # gives a list's memory back at once), and register again, which
+        # completes the entry. (Apart from _until_ready(), whose frame then
+        # stays small enough for the C stack: it runs at every wait.)
+        _core._io_queue.map.pop(id(sock), None)
+        _reserve.clear()
+        memory_ran_out()
+        _queue(sock, for_write)
+
+    def _queue(sock, for_write):
+        io = _core._io_queue
         if for_write:
             io.queue_write(sock)
         else:
@@ -242,10 +246,14 @@ else:
         except OSError:                 # a stack without it
             pass
         if ssl is not None:
-            client = ssl.wrap_socket(client, server_side=True,
-                                     do_handshake_on_connect=False)
+            client = _wrap(client, ssl)
         client.setblocking(False)
         return client
+
+    def _wrap(client, ssl):
+        # (apart from _prepare(), whose frame then stays on the C stack)
+        return ssl.wrap_socket(client, server_side=True,
+                               do_handshake_on_connect=False)
 
     # socket.read(n) allocates n bytes before it reads: in a fragmented
     # heap a 1 KiB hole may be missing while the few bytes that arrived
@@ -259,6 +267,18 @@ else:
         if count is None:
             return None
         return bytes(view[:count])
+
+    def _finished():
+        return
+        yield
+
+    # What an awaitable I/O call returns when it has done its work at once:
+    # a generator run to its end, which returns None as soon as it is
+    # awaited, again and again, and allocates nothing (a coroutine would
+    # allocate its frame at each call). Connection looks for it.
+    DONE = _finished()
+    for _ in DONE:
+        pass
 
     class SocketStream:
         """A client socket with the async read/awrite/aclose that the
@@ -280,11 +300,15 @@ else:
                 yield _until_ready(self.s, False)
 
         def awrite(self, data):
+            # the socket most often takes it all at once: then there is
+            # nothing to wait for, and no generator to make
             sent = self.s.write(data)
             if sent == len(data):
-                return
+                return DONE
+            return self._write_rest(data, sent or 0)
+
+        def _write_rest(self, data, sent):
             view = memoryview(data)
-            sent = sent or 0
             while sent < len(view):
                 yield _until_ready(self.s, True)
                 more = self.s.write(view[sent:])
@@ -293,7 +317,7 @@ else:
 
         def aclose(self):
             self.s.close()
-            yield from ()
+            return DONE
 
         def close(self):
             self.s.close()

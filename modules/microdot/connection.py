@@ -4,7 +4,7 @@ The server's only I/O object. Bytes read past the end of one request stay
 in the buffer for the next (keep-alive, pipelining). Every read and write
 that may stall sets ``deadline``; the server's sweeper cancels connections
 whose deadline has passed, so no per-operation timer is allocated."""
-from .compat import const, ticks_ms, ticks_add, ticks_diff
+from .compat import const, ticks_ms, ticks_add, ticks_diff, DONE
 from .http import ProtocolError, find_head_end
 
 READ_SIZE = const(1024)   # the smallest read: heads, lines, small bodies
@@ -263,22 +263,42 @@ class Connection:
         self.idle = False
 
     # --- writing ------------------------------------------------------
-    async def awrite(self, data):
+    def awrite(self, data):
+        """Send ``data``; await what this returns. A write the socket took
+        at once (on MicroPython, most) makes no coroutine."""
+        pending = self.writer.awrite(data)
+        if pending is DONE:
+            return pending
+        return self._wait(pending)
+
+    async def _wait(self, pending):
+        # a write or close that waits on the peer gets io_timeout
         if self.io_timeout is not None:
             self.deadline = ticks_add(ticks_ms(), self.io_timeout)
-        await self.writer.awrite(data)
+        await pending
         self.deadline = None
 
-    async def aclose(self):
-        # closing sends what the writer still buffers: a peer that stopped
-        # reading gets io_timeout for it, as for any write
-        if self.io_timeout is not None:
-            self.deadline = ticks_add(ticks_ms(), self.io_timeout)
+    def aclose(self):
+        """Close the connection, sending what the writer still buffers
+        first; await what this returns. Never raises: a failed close has
+        nothing left to tell the peer."""
         try:
-            await self.writer.aclose()
+            pending = self.writer.aclose()
+            if pending is DONE:
+                return pending
         except MemoryError:
             # no room even for the writer's closing coroutine: close the
             # socket now, unflushed, or it stays open for good
+            self.writer.close()
+            return DONE
+        except Exception:
+            return DONE
+        return self._wait_closed(pending)
+
+    async def _wait_closed(self, pending):
+        try:
+            await self._wait(pending)
+        except MemoryError:
             self.writer.close()
         except Exception:
             pass

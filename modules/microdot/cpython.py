@@ -58,6 +58,16 @@ async def _invoke_any(func, args, kwargs):
     return result
 
 
+class _Done:
+    def __await__(self):
+        return iter(())
+
+
+# An awaitable that is done at once (see microdot.compat): MicroPython's
+# sockets return it from a write that needed no wait; CPython's never do.
+DONE = _Done()
+
+
 class StreamWriter:
     """Gives CPython's StreamWriter the awrite/aclose pair that
     MicroPython's streams have, so the rest of the code uses one API."""

@@ -123,6 +123,12 @@ def check_head(data, end, max_line):
     if end != len(data) and (end + 4 != len(data) or
                              not data.endswith(b'\r\n\r\n')):
         data = data[:end]   # (a head with its blank line is decoded whole)
+    _check_head_utf8(data)
+
+
+def _check_head_utf8(data):
+    # (apart from check_head(): a try block would make its frame too large
+    # for MicroPython to keep on the C stack)
     try:
         decode_utf8(data)
     except ValueError:
@@ -386,16 +392,23 @@ def plain_head(status_code, reason, content_type, closing):
     key = status_code * 2 + (1 if closing else 0)
     known = _PLAIN_HEADS.get(key)
     if known is None or known[0] != reason or known[1] != content_type:
-        fields = {'Content-Type': content_type}
-        if closing:
-            fields['Connection'] = 'close'
-        # response_head() checks the fields; its blank line goes
-        head = response_head(status_code, reason, fields)[:-2] + \
-            b'Content-Length: '
-        known = (reason, content_type, head)
-        if len(_PLAIN_HEADS) < 16:
-            _PLAIN_HEADS[key] = known
+        known = _new_plain_head(status_code, reason, content_type, closing)
     return known[2]
+
+
+def _new_plain_head(status_code, reason, content_type, closing):
+    # (apart from plain_head(), whose frame then stays small enough for
+    # MicroPython to keep it on the C stack instead of allocating it)
+    fields = {'Content-Type': content_type}
+    if closing:
+        fields['Connection'] = 'close'
+    # response_head() checks the fields; its blank line goes
+    head = response_head(status_code, reason, fields)[:-2] + \
+        b'Content-Length: '
+    known = (reason, content_type, head)
+    if len(_PLAIN_HEADS) < 16:
+        _PLAIN_HEADS[status_code * 2 + (1 if closing else 0)] = known
+    return known
 
 
 def _field_count(headers):
