@@ -24,6 +24,15 @@ def ms(seconds):
     return None if seconds is None else int(seconds * 1000)
 
 
+# What the connection is doing, for the server: IDLE waits for a request,
+# or for the next message of a stream (a shutdown may drop it); STARTED has
+# part of a request and reads the rest (a timeout deserves a 408); BUSY is
+# anything else (a handler at work, a response going out).
+BUSY = const(0)
+IDLE = const(1)
+STARTED = const(2)
+
+
 class Connection:
     # Defaults live on the class: an instance stores only what differs, so
     # a connection allocates a smaller attribute table on MicroPython.
@@ -32,12 +41,9 @@ class Connection:
     deadline = None      # ticks_ms value, or None for no limit
     io_timeout = None    # ms allowed for one read or write
     task = None
-    idle = False         # waiting for a request: safe to drop
+    state = BUSY         # IDLE, STARTED or BUSY (one attribute: see above)
     must_close = False
     timed_out = False    # set by the server's sweeper
-    # part of a request arrived and it is not all read yet: a timeout then
-    # deserves a 408
-    request_started = False
 
     def __init__(self, reader, writer=None, client_addr=None):
         self.reader = reader
@@ -214,11 +220,14 @@ class Connection:
         return head
 
     def start_head(self, first_byte_timeout, head_timeout):
-        """Get ready to read a request head: idle (a shutdown may drop the
+        """Get ready to read a request head: IDLE (a shutdown may drop the
         connection) until its first byte, and the deadline that applies."""
-        self.idle = not self.buffer
-        self.request_started = not self.idle
-        timeout = first_byte_timeout if self.idle else head_timeout
+        if self.buffer:
+            self.state = STARTED
+            timeout = head_timeout
+        else:
+            self.state = IDLE
+            timeout = first_byte_timeout
         self.deadline = None if timeout is None else \
             ticks_add(ticks_ms(), timeout)
 
@@ -246,8 +255,7 @@ class Connection:
                 raise EOFError('Connection closed mid-head')
             return False
         self._append(data)
-        if self.idle:
-            self.idle = False
+        if self.state == IDLE:
             if head_timeout is not None:
                 self.deadline = ticks_add(ticks_ms(), head_timeout)
             # tolerate blank lines before a request (RFC 9112 2.2); what
@@ -255,12 +263,16 @@ class Connection:
             buffer = self.buffer
             if buffer.startswith(b'\r') or buffer.startswith(b'\n'):
                 self.buffer = buffer.lstrip(b'\r\n')
-        self.request_started = bool(self.buffer)
+        # (blank lines alone start no request)
+        self.state = STARTED if self.buffer else BUSY
         return True
 
     def end_head(self):
+        # a head in hand leaves the connection STARTED until its body is
+        # ready; the server then makes it BUSY
         self.deadline = None
-        self.idle = False
+        if self.state == IDLE:
+            self.state = BUSY
 
     # --- writing ------------------------------------------------------
     def awrite(self, data):

@@ -8,7 +8,7 @@ import asyncio
 
 from .compat import (CancelledError, IS_MICROPYTHON, listen, is_disconnect,
                      memory_ran_out, print_exception, ticks_ms)
-from .connection import Connection, READ_SIZE, ms
+from .connection import Connection, READ_SIZE, ms, BUSY, IDLE, STARTED
 from .http import HTTPException, reason_phrase
 from .request import Request
 from .response import Response
@@ -59,7 +59,7 @@ def shutdown(app):
     if app.server is not None:
         app.server.close()
     for conn in list(app.connections or ()):
-        if conn.idle and conn.task is not None:
+        if conn.state == IDLE and conn.task is not None:
             conn.task.cancel()
 
 
@@ -94,7 +94,7 @@ async def serve_connection(app, reader, writer, peer, tls):
             conn.io_timeout = int(app.io_timeout * 1000)
         await serve_requests(app, conn, 'https' if tls else 'http')
     except CancelledError:
-        if conn and conn.timed_out and conn.request_started:
+        if conn and conn.timed_out and conn.state == STARTED:
             await _send_error(conn, 408)
     except MemoryError as exc:
         memory_ran_out()
@@ -142,7 +142,7 @@ async def serve_requests(app, conn, scheme, once=False):
                                      scheme)
             if req._framing is not None:
                 await req._start_body()
-            conn.request_started = False
+            conn.state = BUSY
         except HTTPException as exc:
             await _send_error(conn, exc.status_code, exc.reason)
             return False

@@ -17,6 +17,7 @@ import asyncio
 import json
 
 from .compat import CancelledError, is_disconnect, print_exception
+from .connection import BUSY, IDLE
 from .response import Response
 
 _KEEP_ALIVE = b': keep-alive\n\n'
@@ -133,7 +134,7 @@ class _EventStream:
             interval = sse.keep_alive_interval
             conn = getattr(self.request, 'connection', None)
             if conn is not None:
-                conn.idle = True    # a server shutdown may end the stream
+                conn.state = IDLE   # a server shutdown may end the stream
             try:
                 if interval:
                     try:
@@ -144,7 +145,7 @@ class _EventStream:
                     await sse._ready.wait()
             finally:
                 if conn is not None:
-                    conn.idle = False
+                    conn.state = BUSY
 
     async def _run(self):
         function, args, kwargs = self.call

@@ -34,6 +34,7 @@ import binascii
 
 from .compat import (CancelledError, is_disconnect, print_exception,
                      ticks_ms, ticks_add, ticks_diff)
+from .connection import BUSY, IDLE
 from .http import HTTPException
 from .response import Response
 from . import wsframe
@@ -375,7 +376,7 @@ class WebSocket:
         if conn is None:
             deadline = None
         else:
-            conn.idle = True
+            conn.state = IDLE
             if deadline is not None or self._read_deadline is not None:
                 self._read_deadline = deadline
                 self._read_task = current_task()
@@ -400,7 +401,7 @@ class WebSocket:
             raise
         finally:
             if conn is not None:
-                conn.idle = False
+                conn.state = BUSY
                 if self._read_deadline is not None:
                     self._read_deadline = None
                     self._read_task = None
