@@ -53,12 +53,19 @@ def is_disconnect(exc):
 if not IS_MICROPYTHON:
     from .cpython import (  # noqa: F401
         print_exception, decode_utf8, ticks_ms, ticks_add, ticks_diff,
-        iscoroutine, invoke, StreamWriter, listen, memory_ran_out, DONE)
+        iscoroutine, invoke, StreamWriter, listen, memory_ran_out, DONE,
+        READ_SIZE, MAX_READ)
 else:
     import time
 
     def print_exception(exc):
         sys.print_exception(exc)
+
+    # A socket read asks for at least READ_SIZE bytes (heads, lines, small
+    # bodies come whole) and at most MAX_READ: socket.read(n) allocates n
+    # bytes before it reads, and a board's heap has few large holes.
+    READ_SIZE = const(1024)
+    MAX_READ = const(4096)
 
     # MicroPython's UTF-8 decoder checks the structure of sequences but lets
     # overlong forms (b'\xc0\xaf' becomes '/'), surrogates and code points

@@ -4,19 +4,19 @@ The server's only I/O object. Bytes read past the end of one request stay
 in the buffer for the next (keep-alive, pipelining). Every read and write
 that may stall sets ``deadline``; the server's sweeper cancels connections
 whose deadline has passed, so no per-operation timer is allocated."""
-from .compat import const, ticks_ms, ticks_add, ticks_diff, DONE
+from .compat import (const, ticks_ms, ticks_add, ticks_diff, DONE,
+                     READ_SIZE, MAX_READ)
 from .http import ProtocolError, find_head_end
-
-READ_SIZE = const(1024)   # the smallest read: heads, lines, small bodies
-_MAX_READ = const(4096)    # the largest, when a caller wants more at once
 
 
 def _read_size(wanted):
-    """Bytes to ask the socket for when ``wanted`` more are needed: a body
-    read in a handler's 2 KiB pieces then costs one read per piece."""
+    """Bytes to ask the socket for when ``wanted`` more are needed: at
+    least READ_SIZE (heads, lines, small bodies), at most MAX_READ (see
+    microdot.compat); on MicroPython a body read in a handler's 2 KiB
+    pieces then costs one socket read per piece."""
     if wanted <= READ_SIZE:
         return READ_SIZE
-    return wanted if wanted < _MAX_READ else _MAX_READ
+    return wanted if wanted < MAX_READ else MAX_READ
 
 
 def ms(seconds):

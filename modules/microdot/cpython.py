@@ -58,6 +58,13 @@ async def _invoke_any(func, args, kwargs):
     return result
 
 
+# A read asks asyncio's StreamReader for up to 64 KiB: it hands out what it
+# has buffered (the socket's reads are its own) without allocating the size
+# asked for, so a body read in small pieces costs one await per 64 KiB, not
+# per piece. (MicroPython's sockets allocate what is asked: see compat.)
+READ_SIZE = MAX_READ = 65536
+
+
 class _Done:
     def __await__(self):
         return iter(())
