@@ -289,7 +289,8 @@ else:
 
     class SocketStream:
         """A client socket with the async read/awrite/aclose that the
-        server's Connection uses; each call is one generator, no more."""
+        server's Connection uses: a read is one generator, a write or close
+        done at once none (DONE)."""
 
         def __init__(self, sock):
             self.s = sock
