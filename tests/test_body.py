@@ -127,6 +127,11 @@ async def test_malformed_bodies_are_refused_however_they_arrive():
                        431)
     await expect_error(b'3\r\nabc\r\n4\r\nabcd\r\n0\r\n\r\n', 413, limit=6)
     await expect_error(b'7\r\nabc', 413, limit=6)
+    # a size line past 1 KiB, whether or not the buffer holds all of it
+    # (CPython's reads take everything that arrived)
+    long_line = b'5;' + b'e' * 2000 + b'\r\nhello\r\n0\r\n\r\n'
+    await expect_error(long_line, 400)
+    await expect_error(b'1\r\na\r\n' + long_line, 400)
 
 
 async def test_extensions_and_trailers_are_accepted():

@@ -309,3 +309,14 @@ def test_small_reads_from_larger_socket_reads_copy_what_they_return():
     check_per_byte('ChunkedBodyReader.readline', per_byte(
         lambda raw: ChunkedBodyReader(conn(chunked(raw, [4096])), SIZE),
         lambda b: read_all(b.readline), lines), 16)
+
+
+async def test_readuntil_limit_holds_however_the_line_arrived():
+    line = b'x' * 20 + b'\n'
+    for sizes in (None, [3], [1]):
+        conn = connection(line + b'rest', sizes)
+        with raises(ProtocolError):
+            await conn.readuntil(b'\n', 10)
+        conn = connection(line + b'rest', sizes)
+        assert await conn.readuntil(b'\n', 20) == line
+        assert await conn.readexactly(4) == b'rest'

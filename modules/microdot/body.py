@@ -6,6 +6,7 @@ from .connection import _read_size
 from .http import ProtocolError
 
 _MAX_TRAILERS = const(32)
+_MAX_LINE = const(1024)     # a chunk's size line, a trailer
 _HEX_DIGITS = set(b'0123456789abcdefABCDEF')
 _MAX_CHUNK_SIZE_DIGITS = const(8)
 _MAX_PARTS = const(8)   # pieces read_up_to() joins; past them, one buffer
@@ -263,7 +264,7 @@ class ChunkedBodyReader(_BodyReader):
                 return -1
             at += 2
         end = buf.find(b'\n', at)
-        if end <= at or buf[end - 1] != 13:
+        if end <= at or buf[end - 1] != 13 or end - at > _MAX_LINE:
             return -1
         try:
             size = parse_chunk_size(buf[at:end - 1])
@@ -278,7 +279,7 @@ class ChunkedBodyReader(_BodyReader):
     async def _line(self):
         # up to LF, so that a bare LF is refused at once, not after a wait
         # for a CRLF that will never come
-        line = await self.conn.readuntil(b'\n', 1024)
+        line = await self.conn.readuntil(b'\n', _MAX_LINE)
         if not line.endswith(b'\r\n'):
             raise ProtocolError(400, 'Bare LF in chunked body')
         return line

@@ -163,15 +163,17 @@ class Connection:
                 raise EOFError('Connection closed mid-read')
 
     async def readuntil(self, separator=b'\n', limit=None):
+        """Bytes up to and with ``separator``; with ``limit``, a 400 when
+        more than ``limit`` bytes come before it (however they arrived)."""
         start = self.at
         while True:
             buffer = self.buffer
             index = buffer.find(separator, start)
-            if index >= 0:
-                return self._take(index + len(separator) - self.at)
-            size = len(buffer) - self.at
+            size = (len(buffer) if index < 0 else index) - self.at
             if limit is not None and size > limit:
                 raise ProtocolError(400, 'Line too long')
+            if index >= 0:
+                return self._take(index + len(separator) - self.at)
             # the line moves to the front of the buffer, if it is not there
             start = max(0, size - len(separator) + 1)
             if not await self._fill():
