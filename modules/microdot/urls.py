@@ -4,7 +4,7 @@ from .multidict import MultiDict
 
 _HEX = '0123456789abcdefABCDEF'
 _SAFE = set(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-                  b'0123456789-._~')
+            b'0123456789-._~')
 
 
 def url_decode(text, plus=True):

@@ -42,11 +42,13 @@ def read_settings(path=SETTINGS):
         raise ValueError('wifi: {} must hold a JSON object'.format(path))
     ssid = data.get('ssid')
     if not isinstance(ssid, str) or not ssid:
-        raise ValueError('wifi: {} needs "ssid": "<network name>"'.format(path))
+        raise ValueError(
+            'wifi: {} needs "ssid": "<network name>"'.format(path))
     settings = dict(_DEFAULTS)
     settings.update(data)
     if not isinstance(settings['password'], str):
-        raise ValueError('wifi: "password" in {} must be a string'.format(path))
+        raise ValueError(
+            'wifi: "password" in {} must be a string'.format(path))
     for key in ('timeout', 'retries'):
         value = settings[key]
         if not isinstance(value, (int, float)) or value <= 0:
@@ -105,8 +107,8 @@ def connect(ssid=None, password=None, settings=SETTINGS, timeout=None,
     wlan.active(True)
     if wlan.isconnected() and wlan.config('ssid') == conf['ssid']:
         ip = wlan.ifconfig()[0]
-        print('wifi: already connected to {!r}, IP {}'.format(conf['ssid'],
-                                                             ip))
+        print('wifi: already connected to {!r}, IP {}'.format(
+            conf['ssid'], ip))
         return ip
     final = [getattr(network, name) for name in
              ('STAT_WRONG_PASSWORD', 'STAT_NO_AP_FOUND', 'STAT_CONNECT_FAIL')
@@ -134,5 +136,5 @@ def connect(ssid=None, password=None, settings=SETTINGS, timeout=None,
         wlan.disconnect()
         if reason == 'wrong password':
             break
-    raise OSError('wifi: could not join {!r}: {}'.format(conf['ssid'],
-                                                          reason))
+    raise OSError('wifi: could not join {!r}: {}'.format(
+        conf['ssid'], reason))
