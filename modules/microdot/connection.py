@@ -298,16 +298,15 @@ class Connection:
         nothing left to tell the peer."""
         try:
             pending = self.writer.aclose()
-            if pending is DONE:
-                return pending
+            if pending is not DONE:
+                return self._wait_closed(pending)
         except MemoryError:
-            # no room even for the writer's closing coroutine: close the
-            # socket now, unflushed, or it stays open for good
+            # no room even for a closing coroutine: close the socket now,
+            # unflushed, or it stays open for good
             self.writer.close()
-            return DONE
         except Exception:
-            return DONE
-        return self._wait_closed(pending)
+            pass
+        return DONE
 
     async def _wait_closed(self, pending):
         try:
