@@ -59,7 +59,7 @@ class Request:
     def __init__(self, app, client_addr, method, url, http_version, headers,
                  body=None, stream=None, sock=None, url_prefix='',
                  subapp=None, scheme=None, route=None):
-        self._start(app, method, url, http_version)
+        self._start(app, (method, url, http_version))
         if client_addr is not None:
             self._client_addr = client_addr
         if scheme and scheme != 'http':
@@ -82,15 +82,18 @@ class Request:
         if stream is not None:
             self._stream = stream
 
-    def _start(self, app, method, url, http_version):
-        # what every request has; create() calls only this, not __init__,
-        # whose 14 parameters make MicroPython allocate a 430-byte frame
+    def _start(self, app, line):
+        # what every request has: ``line`` starts with the method, target
+        # and version. _from_head() calls only this, not __init__, whose
+        # 14 parameters make MicroPython allocate a 430-byte frame; the
+        # three come in one sequence to keep _from_head's frame off the
+        # heap as well.
         self.app = app
-        if method != 'GET':
-            self.method = method
-        self.url = url
-        if http_version != '1.1':
-            self.http_version = http_version
+        if line[0] != 'GET':
+            self.method = line[0]
+        self.url = url = line[1]
+        if line[2] != '1.1':
+            self.http_version = line[2]
         mark = url.find('?')
         if mark >= 0:
             self.query_string = url[mark + 1:]
@@ -121,40 +124,43 @@ class Request:
             ms(getattr(app, 'header_timeout', None)))
         if head is None:
             return None
-        req = Request._from_head(app, conn, head, client_addr, scheme)
+        req = Request._from_head(app, conn, head, scheme or 'http')
+        # the client's address stays on the connection (see client_addr)
+        if client_addr is not conn.client_addr:
+            req._client_addr = client_addr
         if req._framing is not None:
             await req._start_body()
         return req
 
     @staticmethod
-    def _from_head(app, conn, head, client_addr, scheme):
+    def _from_head(app, conn, head, scheme):
         """The request whose head read_head() returned. When it has a body,
         ``_framing`` holds how it comes and ``_start_body()`` must run
         next. The server calls this rather than create(): a plain call
-        leaves no coroutine behind on MicroPython."""
-        end = len(head) - 4     # the head ends with its blank line
-        check_head(head, end, Request.max_readline)
-        method, url, version, length, coding, connection, expect, cookie = \
-            parse_request_head(head, end, Request.max_readline,
-                               Request.max_headers)
+        leaves no coroutine behind on MicroPython.
+
+        MicroPython allocates a call's frame on the heap when its locals
+        and stack pass 11 words: this one stays below (hence the indexes
+        into the parsed fields, in parse_request_head()'s order, rather
+        than eight names)."""
+        check_head(head, len(head) - 4, Request.max_readline)
+        fields = parse_request_head(head, len(head) - 4, Request.max_readline,
+                                    Request.max_headers)
         # the header fields become a dict only if someone asks for them
         req = object.__new__(Request)
-        req._start(app, method, url, version)
-        # the client's address stays on the connection (see client_addr)
-        if client_addr is not conn.client_addr:
-            req._client_addr = client_addr
-        if scheme and scheme != 'http':
+        req._start(app, fields)
+        if scheme != 'http':
             req.scheme = scheme
         req._head = head
         req.connection = conn
-        if connection is not None:
-            req._connection = connection
-        if cookie is not None:
-            req._cookie = cookie
-        if length is not None:
-            req.content_length = parse_content_length(length)
-        if req.content_length or coding is not None:
-            req._framing = (length, coding, expect)
+        if fields[5] is not None:
+            req._connection = fields[5]
+        if fields[7] is not None:
+            req._cookie = fields[7]
+        if fields[3] is not None:
+            req.content_length = parse_content_length(fields[3])
+        if req.content_length or fields[4] is not None:
+            req._framing = (fields[3], fields[4], fields[6])
         return req
 
     async def _start_body(self):
