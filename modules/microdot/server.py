@@ -23,11 +23,13 @@ async def start_server(app, host, port, debug, ssl, start_serving):
     app.shutting_down = False
     app.connections = set()
 
-    tls = ssl is not None
+    scheme = 'http' if ssl is None else 'https'
+    # (a MemoryError making the Connection drops that client: listen()
+    # closes its socket)
     app.server = await listen(
         host, port, app.backlog, ssl,
         lambda reader, writer, peer: serve_connection(
-            app, reader, writer, peer, tls))
+            app, Connection(reader, writer, peer), scheme))
     app.sweeper = asyncio.create_task(_sweep(app))
     if debug:
         print('Serving on {}:{}{}'.format(host, port, ' (TLS)' if ssl else ''))
@@ -78,95 +80,96 @@ def _end_late_connections(connections):
         conn.end_if_late(now)
 
 
-async def serve_connection(app, reader, writer, peer, tls):
-    """Serve requests on one connection until either side closes it."""
-    conn = None
+async def serve_connection(app, conn, scheme, once=False):
+    """Read, dispatch and answer the requests that come on ``conn`` until
+    either side closes it, then close it.
+
+    With ``once`` (the test client's mode), serve one request and leave
+    the rest to the caller: no closing, no registration, errors raised.
+
+    One coroutine serves the whole connection: on MicroPython each
+    coroutine call allocates its frame, so the loop awaits only what does
+    I/O, and no second coroutine wraps it for the connection's life."""
     try:
-        # even a MemoryError here must close the socket
-        conn = Connection(reader, writer, peer)
-        conn.task = asyncio.current_task()
-        if app.max_connections is not None and \
-                len(app.connections) >= app.max_connections:
-            await conn.awrite(_BUSY)
-            return
-        app.connections.add(conn)
-        if app.io_timeout:
-            conn.io_timeout = int(app.io_timeout * 1000)
-        await serve_requests(app, conn, 'https' if tls else 'http')
-    except CancelledError:
-        if conn and conn.timed_out and conn.state == STARTED:
-            await _send_error(conn, 408)
-    except MemoryError as exc:
-        memory_ran_out()
-        print_exception(exc)
-    except Exception as exc:
-        if not is_disconnect(exc):
-            print_exception(exc)
-    finally:
-        try:
-            # still listed, so that the sweeper can end a close that stalls
-            await (writer if conn is None else conn).aclose()
-        except CancelledError:
-            pass
-        except MemoryError:     # no room for the coroutine that closes
-            writer.close()
-        finally:
-            app.connections.discard(conn)
-
-
-async def serve_requests(app, conn, scheme, once=False):
-    """Read, dispatch and answer the requests that come on ``conn``, until
-    it must close (or after one, with ``once``); False when it must close.
-
-    One coroutine serves them all: on MicroPython each coroutine call
-    allocates its frame, so the loop awaits only what does I/O."""
-    idle_ms = ms(app.idle_timeout)
-    head_ms = ms(app.header_timeout)
-    max_head = Request.max_head_length
-    while not app.shutting_down:
-        try:
-            # conn.read_head(), inline
-            conn.start_head(idle_ms, head_ms)
+        if not once:
+            conn.task = asyncio.current_task()
+            if app.max_connections is not None and \
+                    len(app.connections) >= app.max_connections:
+                await conn.awrite(_BUSY)
+                return
+            app.connections.add(conn)
+            if app.io_timeout:
+                conn.io_timeout = ms(app.io_timeout)
+        idle_ms = ms(app.idle_timeout)
+        head_ms = ms(app.header_timeout)
+        max_head = Request.max_head_length
+        while not app.shutting_down:
             try:
-                # (most often nothing is buffered: the client waited for
-                # the last response before it sent this request)
-                head = conn.take_head(max_head) if conn.buffer else None
-                while head is None:
-                    data = await conn.reader.read(READ_SIZE)
-                    if not conn.add_head_bytes(data, head_ms):
-                        return False
-                    head = conn.take_head(max_head)
+                # conn.read_head(), inline
+                conn.start_head(idle_ms, head_ms)
+                try:
+                    # (most often nothing is buffered: the client waited
+                    # for the last response before it sent this request)
+                    head = conn.take_head(max_head) if conn.buffer else None
+                    while head is None:
+                        data = await conn.reader.read(READ_SIZE)
+                        if not conn.add_head_bytes(data, head_ms):
+                            return
+                        head = conn.take_head(max_head)
+                finally:
+                    conn.end_head()
+                req = Request._from_head(app, conn, head, scheme)
+                if req._framing is not None:
+                    await req._start_body()
+                conn.state = BUSY
+            except HTTPException as exc:
+                await _send_error(conn, exc.status_code, exc.reason)
+                return
+            res = await app.dispatch_request(req)
+            if res is Response.already_handled:
+                return
+            keep_alive = _frame_response(app, conn, req, res)
+            try:
+                data = res._small_bytes()
+                if data is not None:
+                    await conn.awrite(data)
+                else:
+                    await res.write(conn)
+            except ValueError as exc:   # an invalid header value: nothing sent
+                print_exception(exc)
+                await _send_error(conn, 500)
+                return
+            if app.debug:
+                print('{} {} {}'.format(req.method, req.path, res.status_code))
+            if keep_alive and req._stream is not None:  # a body left to skip
+                keep_alive = await req.finish_body()
+            if once or not keep_alive:
+                return
+    except CancelledError:
+        if conn.timed_out and conn.state == STARTED:
+            await _send_error(conn, 408)
+    except Exception as exc:    # MemoryError too
+        if once:
+            raise
+        _report(exc)
+    finally:
+        if not once:
+            try:
+                # still listed, so that the sweeper can end a close that
+                # stalls (aclose() raises nothing else)
+                await conn.aclose()
+            except CancelledError:
+                pass
             finally:
-                conn.end_head()
-            req = Request._from_head(app, conn, head, conn.client_addr,
-                                     scheme)
-            if req._framing is not None:
-                await req._start_body()
-            conn.state = BUSY
-        except HTTPException as exc:
-            await _send_error(conn, exc.status_code, exc.reason)
-            return False
-        res = await app.dispatch_request(req)
-        if res is Response.already_handled:
-            return False
-        keep_alive = _frame_response(app, conn, req, res)
-        try:
-            data = res._small_bytes()
-            if data is not None:
-                await conn.awrite(data)
-            else:
-                await res.write(conn)
-        except ValueError as exc:   # an invalid header value: nothing sent
-            print_exception(exc)
-            await _send_error(conn, 500)
-            return False
-        if app.debug:
-            print('{} {} {}'.format(req.method, req.path, res.status_code))
-        if keep_alive and req._stream is not None:   # a body left to skip
-            keep_alive = await req.finish_body()
-        if once or not keep_alive:
-            return keep_alive
-    return False
+                app.connections.discard(conn)
+
+
+def _report(exc):
+    if isinstance(exc, MemoryError):
+        memory_ran_out()
+    elif is_disconnect(exc):
+        return
+    print_exception(exc)
 
 
 def _frame_response(app, conn, req, res):

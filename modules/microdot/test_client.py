@@ -9,7 +9,7 @@ import json
 from .compat import unix_time
 from .bytesio import AsyncBytesIO
 from .connection import Connection
-from .server import serve_requests
+from .server import serve_connection
 from .structures import NoCaseDict
 from .urls import url_encode
 
@@ -150,7 +150,7 @@ class TestClient:
         else:
             reader, writer = AsyncBytesIO(raw), AsyncBytesIO()
         conn = Connection(reader, writer, ('127.0.0.1', 1234))
-        await serve_requests(self.app, conn, self.scheme, once=True)
+        await serve_connection(self.app, conn, self.scheme, once=True)
         res = TestResponse.create(writer.getvalue())
         self._update_cookies(res)
         return res
@@ -206,7 +206,7 @@ class TestClient:
         peer = _WebSocketPeer(client())
         peer.data = self._request_bytes('GET', path, headers, None)
         conn = Connection(peer, peer, ('127.0.0.1', 1234))
-        await serve_requests(self.app, conn, self.scheme, once=True)
+        await serve_connection(self.app, conn, self.scheme, once=True)
         return TestResponse.create(peer.head or peer.buffer)
 
 
