@@ -143,7 +143,10 @@ class Request:
         and stack pass 11 words: this one stays below (hence the indexes
         into the parsed fields, in parse_request_head()'s order, rather
         than eight names)."""
+        # (the head ends with its blank line: len(head) - 4)
         check_head(head, len(head) - 4, Request.max_readline)
+        # method, target, version, Content-Length, Transfer-Encoding,
+        # Connection, Expect, Cookie
         fields = parse_request_head(head, len(head) - 4, Request.max_readline,
                                     Request.max_headers)
         # the header fields become a dict only if someone asks for them
