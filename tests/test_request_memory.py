@@ -9,7 +9,7 @@ import asyncio
 
 from support import IS_MICROPYTHON, skip
 
-from microdot import Microdot, AsyncBytesIO
+from microdot import Microdot, AsyncBytesIO, Response
 from microdot.connection import Connection
 from microdot.request import Request
 from microdot.server import serve_connection
@@ -57,6 +57,22 @@ def test_building_a_request_from_its_head_allocates_no_frame():
     # 742 B: the parser's frame, its tuple, the Request and its attributes,
     # the 'close'; 966 B when _from_head's own frame was on the heap
     assert used < 820, used
+
+
+def test_a_plain_response_makes_no_header_dict():
+    total = mem_total()
+    Response('Hello, world!')
+    before = total()
+    for _ in range(20):
+        Response('Hello, world!')
+    used = (total() - before) / 20
+    print('Response(str): {:.0f} B'.format(used))
+    # 120 B: the object, its attribute table, the encoded body; 192 B
+    # when every response made its NoCaseDict at once
+    assert used < 160, used
+    res = Response('Hello, world!')
+    res.headers['X-Seen'] = 'yes'   # made on first use
+    assert res.headers['x-seen'] == 'yes'
 
 
 async def test_serving_a_connection_takes_one_coroutine():

@@ -55,14 +55,17 @@ class Response:
     #: says so (Connection: close).
     close_connection = False
 
+    # The header fields are made on first use: the usual response has none
+    # of its own, and its head is written without them (_small_bytes()).
+    _headers = None
+
     def __init__(self, body=b'', status_code=200, headers=None, reason=None):
         if status_code != 200:
             self.status_code = status_code
         if reason is not None:
             self.reason = reason
-        # (a call with an argument costs MicroPython 24 bytes more)
-        self.headers = NoCaseDict() if headers is None else \
-            NoCaseDict(headers)
+        if headers is not None:
+            self._headers = NoCaseDict(headers)
         if type(body) is str:   # the usual body, tested first
             self.body = body.encode()
         elif isinstance(body, _JSON_TYPES):
@@ -77,6 +80,18 @@ class Response:
             # bytes, or something to stream: a generator, an async
             # iterator, or a file-like object with read()
             self.body = body
+
+    @property
+    def headers(self):
+        """The header fields (a NoCaseDict)."""
+        headers = self._headers
+        if headers is None:
+            headers = self._headers = NoCaseDict()
+        return headers
+
+    @headers.setter
+    def headers(self, value):
+        self._headers = value
 
     # --- cookies --------------------------------------------------------
     def set_cookie(self, cookie, value, path=None, domain=None, expires=None,
@@ -140,7 +155,7 @@ class Response:
         write() sends it. The server sends these bytes itself: no
         coroutine for write() on MicroPython."""
         body = self.body
-        if type(body) is bytes and not self.headers and \
+        if type(body) is bytes and not self._headers and \
                 len(body) <= _SMALL_BODY and self._allows_body():
             # the usual response: a head made once, its length, its body
             return b''.join((

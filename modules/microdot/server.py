@@ -177,12 +177,12 @@ def _frame_response(app, conn, req, res):
     what that implies on it (Connection: close, chunked, HEAD)."""
     keep_alive = req.keep_alive and not conn.must_close and \
         not app.shutting_down
-    headers = res.headers
+    headers = res._headers
     if headers:     # (most responses have none yet: no lookups then)
         connection = headers.get('Connection')
         if connection is not None and 'close' in connection.lower():
             keep_alive = False
-    if res._is_streamed() and 'Content-Length' not in headers:
+    if res._is_streamed() and not (headers and 'Content-Length' in headers):
         if keep_alive and req.method != 'HEAD':
             res.chunked = True
         elif req.method != 'HEAD':
