@@ -74,3 +74,20 @@ def _name(exc_type):
     if isinstance(exc_type, tuple):
         return ' or '.join(_name(t) for t in exc_type)
     return exc_type.__name__
+
+
+def hello_app(text='Hello, world!'):
+    """A Microdot app whose ``/`` answers ``text``, set up as
+    ``start_server()`` sets an app up, for tests that run the server's
+    connection loop (microdot.server.serve_connection) without a socket."""
+    from microdot import Microdot
+    app = Microdot()
+
+    @app.route('/')
+    async def index(req):
+        return text
+
+    app.connections = set()
+    app.shutting_down = False
+    app.debug = False
+    return app

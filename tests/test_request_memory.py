@@ -7,9 +7,9 @@ a call whose locals and stack pass 11 words allocates its frame, and each
 coroutine allocates its own."""
 import asyncio
 
-from support import IS_MICROPYTHON, skip
+from support import IS_MICROPYTHON, hello_app, skip
 
-from microdot import Microdot, AsyncBytesIO, Response
+from microdot import AsyncBytesIO, Response
 from microdot.connection import Connection
 from microdot.request import Request
 from microdot.server import serve_connection
@@ -28,20 +28,6 @@ def mem_total():
         skip('this MicroPython has no micropython.mem_total() '
              '(MICROPY_MEM_STATS)')
     return micropython.mem_total
-
-
-def hello_app():
-    app = Microdot()
-
-    @app.route('/')
-    async def index(req):
-        return 'Hello, world!'
-
-    # what start_server() sets up
-    app.connections = set()
-    app.shutting_down = False
-    app.debug = False
-    return app
 
 
 def test_building_a_request_from_its_head_allocates_no_frame():

@@ -3,9 +3,9 @@ request after request on it, and whatever ends it (the client, a broken
 socket, no memory, a full server) leaves it closed and no longer listed.
 The test client's ``once`` mode serves one request and leaves the rest to
 its caller, errors included."""
-from support import raises
+from support import hello_app, raises
 
-from microdot import Microdot, AsyncBytesIO
+from microdot import AsyncBytesIO
 from microdot.connection import Connection
 from microdot.server import serve_connection
 
@@ -31,20 +31,6 @@ class Stream(AsyncBytesIO):
         self.closed = True
 
 
-def serving_app():
-    app = Microdot()
-
-    @app.route('/')
-    async def index(req):
-        return 'Hello'
-
-    # what start_server() sets up
-    app.connections = set()
-    app.shutting_down = False
-    app.debug = False
-    return app
-
-
 def answers(stream):
     return stream.getvalue().count(b'HTTP/1.1 200 OK\r\n')
 
@@ -56,7 +42,7 @@ async def serve(app, stream, once=False):
 
 
 async def test_requests_one_after_another_then_the_client_closes():
-    app = serving_app()
+    app = hello_app('Hello')
     stream = Stream(HELLO * 3)
     await serve(app, stream)
     assert answers(stream) == 3
@@ -64,26 +50,19 @@ async def test_requests_one_after_another_then_the_client_closes():
     assert not app.connections
 
 
-async def test_a_broken_socket_ends_the_connection_quietly():
-    app = serving_app()
-    stream = Stream(HELLO, OSError(104, 'ECONNRESET'))
-    await serve(app, stream)    # nothing raised: the server serves on
-    assert answers(stream) == 1
-    assert stream.closed
-    assert not app.connections
-
-
-async def test_no_memory_ends_that_connection_only():
-    app = serving_app()
-    stream = Stream(HELLO, MemoryError('memory allocation failed'))
-    await serve(app, stream)
-    assert answers(stream) == 1
-    assert stream.closed
-    assert not app.connections
+async def test_a_broken_socket_or_no_memory_ends_that_connection_only():
+    for error in (OSError(104, 'ECONNRESET'),
+                  MemoryError('memory allocation failed')):
+        app = hello_app('Hello')
+        stream = Stream(HELLO, error)
+        await serve(app, stream)    # nothing raised: the server serves on
+        assert answers(stream) == 1, error
+        assert stream.closed, error
+        assert not app.connections, error
 
 
 async def test_a_full_server_answers_503_and_closes():
-    app = serving_app()
+    app = hello_app('Hello')
     app.max_connections = 1
     app.connections.add(object())   # the one connection allowed
     stream = Stream(HELLO)
@@ -94,7 +73,7 @@ async def test_a_full_server_answers_503_and_closes():
 
 
 async def test_once_serves_one_request_and_leaves_the_connection_open():
-    app = serving_app()
+    app = hello_app('Hello')
     stream = Stream(HELLO * 2)
     conn = await serve(app, stream, once=True)
     assert answers(stream) == 1
@@ -104,7 +83,7 @@ async def test_once_serves_one_request_and_leaves_the_connection_open():
 
 
 async def test_once_lets_errors_through():
-    app = serving_app()
+    app = hello_app('Hello')
     stream = Stream(b'GET / HT', OSError(104, 'ECONNRESET'))
     with raises(OSError):
         await serve(app, stream, once=True)
