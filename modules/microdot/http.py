@@ -398,7 +398,8 @@ def plain_head(status_code, reason, content_type, closing):
 
 def _new_plain_head(status_code, reason, content_type, closing):
     # (apart from plain_head(), whose frame then stays small enough for
-    # MicroPython to keep it on the C stack instead of allocating it)
+    # MicroPython to keep it on the C stack instead of allocating it; the
+    # key is computed again here, as one more argument would not fit)
     fields = {'Content-Type': content_type}
     if closing:
         fields['Connection'] = 'close'

@@ -47,8 +47,8 @@ class Response:
     #: The reason phrase; None for the standard one of the status.
     reason = None
 
-    #: The status; 200 lives here, so that the usual response stores two
-    #: attributes (on MicroPython a third reallocates its table).
+    #: The status; 200 lives here, so that the usual response stores only
+    #: its body (on MicroPython a third attribute reallocates the table).
     status_code = 200
 
     #: Set by the server: the connection closes after this response, which
