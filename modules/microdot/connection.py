@@ -35,7 +35,9 @@ STARTED = const(2)
 
 class Connection:
     # Defaults live on the class: an instance stores only what differs, so
-    # a connection allocates a smaller attribute table on MicroPython.
+    # a connection allocates a smaller attribute table on MicroPython. No
+    # property either: on MicroPython a class with one looks itself up
+    # before every store to an instance, and a request makes several here.
     buffer = b''
     at = 0               # buffer[at:] is not read yet
     deadline = None      # ticks_ms value, or None for no limit
@@ -60,11 +62,6 @@ class Connection:
             self.timed_out = True
             if self.task is not None:
                 self.task.cancel()
-
-    @property
-    def sock(self):
-        """Microdot's ``request.sock``: the (reader, writer) pair."""
-        return self, self
 
     # --- reading ------------------------------------------------------
     # The bytes not read yet are buffer[at:]. A read takes its bytes from

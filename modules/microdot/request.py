@@ -249,7 +249,7 @@ class Request:
         """(reader, writer) of the client: the connection's own pair unless
         one was given."""
         if self._sock is None and self.connection is not None:
-            return self.connection.sock
+            return self.connection, self.connection
         return self._sock
 
     @sock.setter

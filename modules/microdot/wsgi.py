@@ -105,7 +105,7 @@ class Microdot(BaseMicrodot):
         conn = await _open_connection(environ, req)
         conn.task = asyncio.current_task()
         conn.io_timeout = ms(self.io_timeout)
-        req.sock = conn.sock
+        req.sock = conn, conn
         req.connection = conn
         sweeper = asyncio.ensure_future(_sweep(conn))
         res = Response.already_handled
