@@ -88,3 +88,27 @@ async def test_once_lets_errors_through():
     with raises(OSError):
         await serve(app, stream, once=True)
     assert not stream.closed
+
+
+def test_connection_has_no_property():
+    # On MicroPython a class with a property looks itself up before every
+    # attribute store to its instances, and the server stores on the
+    # connection several times per request: keep it a plain class.
+    assert [name for name, value in Connection.__dict__.items()
+            if isinstance(value, property)] == []
+
+
+async def test_a_request_from_a_connection_has_it_as_its_sock():
+    app = hello_app('hi')
+    seen = []
+
+    @app.route('/sock')
+    async def sock(req):
+        seen.append((req.sock, req.connection))
+        return 'ok'
+
+    stream = Stream(b'GET /sock HTTP/1.1\r\nHost: x\r\n\r\n')
+    await serve(app, stream)
+    (reader, writer), conn = seen[0]
+    assert reader is conn and writer is conn
+    assert isinstance(conn, Connection)
