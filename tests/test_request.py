@@ -43,6 +43,31 @@ async def test_cookies_come_from_the_parse_or_from_headers_set_later():
     assert (await create(b'GET / HTTP/1.1\r\n\r\n')).cookies == {}
 
 
+async def test_request_attributes_can_be_assigned_and_are_kept():
+    req = await create(b'POST /a%20b?x=1 HTTP/1.1\r\nHost: h\r\n'
+                       b'Content-Type: application/x-www-form-urlencoded\r\n'
+                       b'Content-Length: 3\r\n\r\ny=2')
+    assert (req.url, req.path, req.body) == ('/a%20b?x=1', '/a b', b'y=2')
+    assert req.content_type == 'application/x-www-form-urlencoded'
+    assert req.form['y'] == '2' and req.args['x'] == '1'
+    assert req.args is req.args and req.headers is req.headers  # kept
+    req.path = '/c'
+    req.client_addr = ('10.0.0.2', 1)
+    req.form = {'z': '3'}
+    req.headers = {'Content-Type': 'text/plain'}
+    assert (req.path, req.client_addr, req.form) == \
+        ('/c', ('10.0.0.2', 1), {'z': '3'})
+    assert req.content_type == 'text/plain'
+    req.g.user = 'ada'
+    assert req.g.user == 'ada'
+    # a name that is no attribute is an AttributeError
+    assert not hasattr(req, 'no_such_thing')
+    assert getattr(req, 'no_such_thing', 7) == 7
+    with raises(AttributeError):
+        req.no_such_thing
+    assert (await create(b'GET / HTTP/1.1\r\n\r\n')).body == b''
+
+
 async def test_create_returns_none_on_clean_eof():
     assert await create(b'') is None
     assert await create(b'\r\n') is None
