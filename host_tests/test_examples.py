@@ -403,11 +403,12 @@ def check_csrf(url):
 def check_formdata(url):
     assert 'enctype="multipart/form-data"' in get(url, '/').text
     res = httpx.post(url + '/', data={'name': 'Ada'}, timeout=10, files=[
-        ('files', ('a.txt', b'hello', 'text/plain')),
-        ('files', ('b.bin', bytes(5000), 'application/octet-stream'))])
+        ('photo', ('a.txt', b'hello', 'text/plain')),
+        ('document', ('b.bin', bytes(5000), 'application/octet-stream'))])
     assert '<li>field name: Ada</li>' in res.text
-    assert '<li>file files: a.txt (text/plain, 5 bytes)</li>' in res.text
-    assert '(application/octet-stream, 5000 bytes)' in res.text
+    assert '<li>file photo: a.txt (text/plain, 5 bytes)</li>' in res.text
+    assert '<li>file document: b.bin (application/octet-stream, 5000 ' \
+        'bytes)</li>' in res.text
 
 
 def check_save_files(url):

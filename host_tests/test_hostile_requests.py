@@ -52,8 +52,8 @@ def test_corpus_is_large_and_well_formed():
     names = [case['name'] for case in CORPUS]
     assert len(set(names)) == len(names)
     for case in CORPUS:
-        assert set(case) <= {'name', 'send', 'status', 'keep', 'then',
-                             'slow'}, case['name']
+        assert set(case) <= {'name', 'send', 'status', 'body', 'keep',
+                             'then', 'slow'}, case['name']
         assert case.get('then', 'wait') in ('wait', 'shutdown')
         to_bytes(case['send'])
 
@@ -89,6 +89,9 @@ def run_case(port, case):
                 return 'error {} without a reason in its body'.format(status)
         if got != expected:
             return 'expected {}, got {}'.format(expected, got)
+        if 'body' in case and body != case['body'].encode():
+            return 'expected the body {!r}, got {!r}'.format(case['body'],
+                                                             body)
         if case.get('keep'):
             sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
             status, _, body = reader.read(FAST)

@@ -91,3 +91,15 @@ def hello_app(text='Hello, world!'):
     app.shutting_down = False
     app.debug = False
     return app
+
+
+async def serve_raw(app, data):
+    """The bytes the server writes in answer to the request bytes ``data``
+    (one request, as the test client sends it, but unparsed)."""
+    from microdot import AsyncBytesIO
+    from microdot.connection import Connection
+    from microdot.server import serve_connection
+    writer = AsyncBytesIO()
+    conn = Connection(AsyncBytesIO(data), writer, ('127.0.0.1', 1234))
+    await serve_connection(app, conn, 'http', once=True)
+    return writer.getvalue()

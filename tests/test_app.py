@@ -1,6 +1,6 @@
 """The application API, driven through the TestClient (no sockets)."""
 
-from support import skip_on_micropython
+from support import serve_raw, skip_on_micropython
 
 from microdot import (Microdot, Request, Response, abort, redirect,
                       send_file, URLPattern)
@@ -83,7 +83,11 @@ async def test_head_answers_get_routes_without_body():
     res = await TestClient(app).request('HEAD', '/')
     assert res.status_code == 200
     assert res.headers['Content-Length'] == '12'
-    assert res.body == b''
+    # no body by the nature of HEAD: None, as Microdot's test client says
+    assert (res.body, res.text, res.json) == (None, None, None)
+    # and none on the wire: the bytes end with the head
+    raw = await serve_raw(app, b'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert raw.endswith(b'Content-Length: 12\r\n\r\n'), raw
 
 
 async def test_options_lists_allowed_methods():
@@ -125,7 +129,11 @@ async def test_path_is_percent_decoded_and_bad_escapes_are_400():
 
     client = TestClient(app)
     assert (await client.get('/u/John%20Doe')).text == 'John Doe'
+    # a '%' without two hex digits makes the target invalid (RFC 3986
+    # 2.1, RFC 9112 3.2), as do bytes that are not UTF-8
     assert (await client.get('/u/%zz')).status_code == 400
+    assert (await client.get('/u/50%')).status_code == 400
+    assert (await client.get('/u/%ff%fe')).status_code == 400
 
 
 async def test_custom_type_from_the_docs():
@@ -197,12 +205,70 @@ async def test_response_forms():
     assert 'Content-Length' not in res.headers
     res = await client.get('/json')
     assert res.json == {'hello': 'world'}
-    assert res.headers['Content-Type'] == 'application/json'
+    assert res.headers['Content-Type'] == 'application/json; charset=UTF-8'
     assert (await client.get('/list')).json == [1, 2]
     assert (await client.get('/bytes')).body == b'\x00\x01'
     res = await client.get('/object')
     assert (res.status_code, res.text, res.headers['X-A']) == \
         (201, 'made', 'b')
+
+
+async def test_a_handler_that_returns_nothing_answers_204():
+    app = Microdot()
+    seen = []
+
+    @app.get('/')
+    async def nothing(req):
+        pass
+
+    @app.get('/sync')
+    def nothing_either(req):
+        return None
+
+    @app.after_request
+    async def after(req, res):
+        seen.append(res.status_code)
+
+    client = TestClient(app)
+    for path in ('/', '/sync'):
+        res = await client.get(path)
+        assert (res.status_code, res.body) == (204, b''), path
+        assert 'Content-Length' not in res.headers
+    assert seen == [204, 204]
+    # the connection is answered and kept: the next request is served too
+    raw = await serve_raw(app, b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    assert raw.startswith(b'HTTP/1.1 204 No Content\r\n'), raw
+    assert b'Connection: close' not in raw
+
+
+async def test_error_handlers_that_return_nothing():
+    app = Microdot()
+
+    @app.errorhandler(404)
+    async def not_found(req):
+        pass
+
+    @app.errorhandler(ZeroDivisionError)
+    async def division(req, exc):
+        pass
+
+    @app.get('/divide')
+    async def divide(req):
+        return 1 / 0
+
+    client = TestClient(app)
+    # an error handler's None is a 204, as a route's; an exception
+    # handler's None leaves the exception unhandled: a 500 (as in Microdot)
+    assert (await client.get('/missing')).status_code == 204
+    res = await client.get('/divide')
+    assert (res.status_code, res.text) == (500, 'Internal server error')
+
+
+def test_response_none_is_204():
+    res = Response(None)
+    assert (res.status_code, res.body) == (204, b'')
+    # an explicit status is kept
+    assert Response(None, 404).status_code == 404
 
 
 async def test_default_content_type_can_be_changed():
@@ -216,9 +282,17 @@ async def test_default_content_type_can_be_changed():
     Response.default_content_type = 'text/html'
     try:
         res = await TestClient(app).get('/')
+        # a charset is added unless the type names one (as in Microdot)
+        assert res.headers['Content-Type'] == 'text/html; charset=UTF-8'
+        Response.default_content_type = 'text/html; charset=ISO-8859-1'
+        res = await TestClient(app).get('/')
+        assert res.headers['Content-Type'] == 'text/html; charset=ISO-8859-1'
+        Response.default_content_type = 'application/xml'
+        res = await TestClient(app).get('/')
+        assert res.headers['Content-Type'] == \
+            'application/xml; charset=UTF-8'
     finally:
         Response.default_content_type = saved
-    assert res.headers['Content-Type'].startswith('text/html')
 
 
 async def test_streamed_generators():
@@ -314,7 +388,11 @@ async def test_json_and_form_bodies():
     res = await client.post('/json', body='{bad',
                             headers={'Content-Type': 'application/json'})
     assert res.status_code == 400
-    res = await client.post('/form', body='name=%zz', headers={
+    # a stray '%' stays as it is; bytes that are not UTF-8 are a 400
+    res = await client.post('/form', body='name=100%&tag=%zz', headers={
+        'Content-Type': 'application/x-www-form-urlencoded'})
+    assert res.json == {'name': '100%', 'tags': ['%zz']}
+    res = await client.post('/form', body='name=%ff', headers={
         'Content-Type': 'application/x-www-form-urlencoded'})
     assert res.status_code == 400
 
@@ -655,6 +733,15 @@ async def test_send_file_content_type_length_and_max_age():
         return send_file(HERE + '/files/page.html', compressed=True,
                          file_extension='.gz')
 
+    @app.get('/page-by-its-name')
+    async def page_gz(req):
+        # the .gz named: the type is that of what was compressed
+        return send_file(HERE + '/files/page.html.gz', compressed=True)
+
+    @app.get('/gz-as-is')
+    async def gz_as_is(req):
+        return send_file(HERE + '/files/page.html.gz')
+
     @app.get('/big')
     async def big(req):
         return send_file(HERE + '/files/big.bin')
@@ -673,6 +760,13 @@ async def test_send_file_content_type_length_and_max_age():
     assert res.headers['Content-Type'] == 'text/html'
     assert res.headers['Content-Encoding'] == 'gzip'
     assert res.body[:2] == b'\x1f\x8b'
+    res = await client.get('/page-by-its-name')
+    assert (res.headers['Content-Type'], res.headers['Content-Encoding']) \
+        == ('text/html', 'gzip')
+    assert res.body[:2] == b'\x1f\x8b'
+    res = await client.get('/gz-as-is')
+    assert res.headers['Content-Type'] == 'application/octet-stream'
+    assert 'Content-Encoding' not in res.headers
     res = await client.get('/big')
     assert res.headers['Content-Type'] == 'application/octet-stream'
     assert res.body == bytes(range(256)) * 40
@@ -741,3 +835,247 @@ async def test_sync_handler_returning_a_generator_is_streamed():
 
     res = await TestClient(app).get('/')
     assert (res.status_code, res.text) == (200, 'ab')
+
+
+def local_mount_app(log):
+    sub = Microdot()
+
+    @sub.before_request
+    async def sub_before(req):
+        log.append('sub before')
+
+    @sub.after_request
+    async def sub_after(req, res):
+        log.append('sub after')
+
+    @sub.after_error_request
+    async def sub_after_error(req, res):
+        log.append('sub after error')
+
+    @sub.errorhandler(405)
+    async def sub_405(req):
+        return 'sub 405', 405
+
+    @sub.get('/ok')
+    async def ok(req):
+        log.append('handler')
+        return 'ok'
+
+    @sub.get('/fail')
+    async def fail(req):
+        raise ValueError('expected by this test')
+
+    app = Microdot()
+
+    @app.before_request
+    async def app_before(req):
+        log.append('app before')
+
+    @app.after_request
+    async def app_after(req, res):
+        log.append('app after')
+
+    @app.after_error_request
+    async def app_after_error(req, res):
+        log.append('app after error')
+
+    app.mount(sub, url_prefix='/sub', local=True)
+    return app
+
+
+async def test_local_mount_hook_order_is_microdots():
+    # before-request hooks: the app's, then the sub-app's; after-request
+    # and after-error hooks: the sub-app's first
+    log = []
+    client = TestClient(local_mount_app(log))
+    assert (await client.get('/sub/ok')).text == 'ok'
+    assert log == ['app before', 'sub before', 'handler', 'sub after',
+                   'app after']
+    del log[:]
+    assert (await client.get('/sub/fail')).status_code == 500
+    assert log == ['app before', 'sub before', 'sub after error',
+                   'app after error']
+
+
+async def test_a_sub_apps_405_handler_answers_for_its_routes():
+    log = []
+    client = TestClient(local_mount_app(log))
+    res = await client.post('/sub/ok')
+    assert (res.status_code, res.text) == (405, 'sub 405')
+    assert 'GET' in res.headers['Allow']
+    # not for a path of the app itself: Microdot's text there
+    res = await client.post('/nothing')
+    assert (res.status_code, res.text) == (404, 'Not found')
+
+
+async def test_hooks_of_a_local_mount_inside_a_local_mount_run():
+    inner = Microdot()
+
+    @inner.before_request
+    async def inner_before(req):
+        req.g.who = 'inner'
+
+    @inner.get('/')
+    async def inner_index(req):
+        return req.g.who + ' ' + req.url_prefix
+
+    middle = Microdot()
+
+    @middle.before_request
+    async def middle_before(req):
+        req.g.who = 'middle'
+
+    @middle.get('/')
+    async def middle_index(req):
+        return req.g.who + ' ' + req.url_prefix
+
+    app = Microdot()
+    middle.mount(inner, url_prefix='/inner', local=True)
+    app.mount(middle, url_prefix='/middle', local=True)
+    client = TestClient(app)
+    assert (await client.get('/middle/inner/')).text == \
+        'inner /middle/inner'
+    assert (await client.get('/middle/')).text == 'middle /middle'
+
+
+async def test_a_plain_mount_moves_the_sub_apps_hooks_and_handlers():
+    # "copied over to the main application at mount time" (Microdot's
+    # guide): they apply to every route, a sub-app's error handler
+    # replaces the app's for the same key, and the sub-app keeps none
+    sub = Microdot()
+    runs = []
+
+    @sub.before_request
+    async def counted(req):
+        runs.append(req.path)
+
+    @sub.errorhandler(404)
+    async def sub_404(req):
+        return 'sub 404', 404
+
+    @sub.get('/x')
+    async def x(req):
+        return 'x'
+
+    app = Microdot()
+
+    @app.errorhandler(404)
+    async def app_404(req):
+        return 'app 404', 404
+
+    @app.get('/')
+    async def index(req):
+        return 'index'
+
+    app.mount(sub, url_prefix='/sub')
+    assert sub.before_request_handlers == [] and sub.error_handlers == {}
+    client = TestClient(app)
+    assert (await client.get('/sub/x')).text == 'x'
+    assert (await client.get('/')).text == 'index'
+    assert runs == ['/sub/x', '/']      # once each
+    assert (await client.get('/nowhere')).text == 'sub 404'
+
+
+async def test_dispatch_of_a_request_that_could_not_be_parsed():
+    # Microdot's dispatch_request(None): a 400, through the app's handler
+    app = Microdot()
+    res = await app.dispatch_request(None)
+    assert (res.status_code, res.body) == (400, b'Bad request')
+
+    @app.errorhandler(400)
+    async def bad(req):
+        return 'handled'
+
+    res = await app.dispatch_request(None)
+    assert (res.status_code, res.body) == (200, b'handled')
+
+
+async def test_default_error_texts_are_microdots():
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'index'
+
+    @app.get('/abort')
+    async def aborted(req):
+        abort(406)
+
+    @app.get('/abort-with-reason')
+    async def aborted_with_reason(req):
+        abort(406, 'Not acceptable here')
+
+    @app.get('/fail')
+    async def fail(req):
+        raise RuntimeError('expected by this test')
+
+    @app.post('/upload')
+    async def upload(req):
+        return 'never'
+
+    client = TestClient(app)
+    for method, path, status, text in (
+            ('GET', '/nowhere', 404, 'Not found'),
+            ('POST', '/', 405, 'Not found'),
+            ('GET', '/abort', 406, 'N/A'),
+            ('GET', '/abort-with-reason', 406, 'Not acceptable here'),
+            ('GET', '/fail', 500, 'Internal server error')):
+        res = await client.request(method, path)
+        assert (res.status_code, res.text) == (status, text), path
+    saved = Request.max_content_length
+    Request.max_content_length = 4
+    try:
+        res = await client.post('/upload', body='too long')
+    finally:
+        Request.max_content_length = saved
+    assert (res.status_code, res.text) == (413, 'Payload too large')
+
+
+async def test_vary_names_the_extensions_collect():
+    # request.g._vary, where Microdot's extensions put the header fields
+    # an answer depends on, joins the response's own Vary (errors too)
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        req.g._vary = {'Cookie', 'Accept'}
+        return '', {'Vary': 'Origin, accept'}
+
+    @app.get('/fail')
+    async def fail(req):
+        req.g._vary = {'Cookie'}
+        raise RuntimeError('expected by this test')
+
+    @app.get('/plain')
+    async def plain(req):
+        return ''
+
+    client = TestClient(app)
+    vary = (await client.get('/')).headers['Vary'].split(', ')
+    assert sorted(vary) == ['Cookie', 'Origin', 'accept']
+    assert (await client.get('/fail')).headers['Vary'] == 'Cookie'
+    assert 'Vary' not in (await client.get('/plain')).headers
+
+
+async def test_query_string_is_none_without_a_question_mark():
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return repr(req.query_string) + ' ' + repr(req.args.getlist('a'))
+
+    client = TestClient(app)
+    assert (await client.get('/')).text == "None []"
+    assert (await client.get('/?')).text == "'' []"
+    assert (await client.get('/?a=1')).text == "'a=1' ['1']"
+
+
+def test_microdots_core_module_names_import():
+    # Microdot 2 defined its core in microdot.microdot: apps import from it
+    from microdot.microdot import (Microdot as M, MultiDict as MD,
+                                   NoCaseDict as NCD, Request as R,
+                                   URLPattern as U, urldecode, urlencode)
+    assert (M, R, U) == (Microdot, Request, URLPattern)
+    assert MD.__name__ == 'MultiDict' and NCD.__name__ == 'NoCaseDict'
+    assert urlencode('?foo=bar&x y') == '%3Ffoo%3Dbar%26x+y'
+    assert urldecode('%3Ffoo%3Dbar%26x+y') == '?foo=bar&x y'

@@ -213,3 +213,62 @@ def test_response_headers_are_lowercase_bytes_and_checked():
                                               raw_path=b'/bad')))
     assert start['status'] == 500
     assert b'two' not in body
+
+
+def test_http_version_is_the_servers_as_in_microdot():
+    app = asgi().Microdot()
+
+    @app.route('/')
+    async def index(req):
+        return req.http_version
+
+    start, body, _ = run(serve(app, scope_for()))
+    assert body == b'HTTP/1.1'
+    start, body, _ = run(serve(app, scope_for(version='1.0')))
+    assert body == b'HTTP/1.0'
+
+
+def lifespan(app, messages):
+    """Run the lifespan protocol with ``messages``; returns what the app
+    sent back."""
+    pending = list(messages)
+    sent = []
+
+    async def receive():
+        return pending.pop(0)
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {'type': 'lifespan', 'asgi': {'version': '3.0'}, 'state': {}}
+    run(app(scope, receive, send))
+    return sent
+
+
+def test_lifespan_shutdown_is_answered_after_a_failed_startup():
+    def broken(scope):
+        raise KeyError('expected by this test')
+
+    calls = []
+
+    def shutdown(scope):
+        calls.append('shutdown')
+
+    app = asgi().Microdot(lifespan_startup=broken, lifespan_shutdown=shutdown)
+    sent = lifespan(app, [{'type': 'lifespan.startup'},
+                          {'type': 'lifespan.shutdown'}])
+    assert [message['type'] for message in sent] == [
+        'lifespan.startup.failed', 'lifespan.shutdown.complete']
+    assert 'KeyError' in sent[0]['message']
+    assert calls == ['shutdown']
+
+
+def test_a_handler_that_returns_nothing_answers_204_under_asgi():
+    app = asgi().Microdot()
+
+    @app.route('/')
+    async def index(req):
+        pass
+
+    start, body, _ = run(serve(app, scope_for()))
+    assert (start['status'], body) == (204, b'')

@@ -203,3 +203,20 @@ async def test_cors_headers_are_still_added_to_a_403():
         'Sec-Fetch-Site': 'cross-site', 'Origin': TRUSTED})
     assert res.status_code == 200
     assert res.headers['Access-Control-Allow-Origin'] == TRUSTED
+
+
+async def test_checked_answers_vary_on_what_was_checked():
+    app = make_app()
+    client = TestClient(app, host='api.test')
+    res = await client.post('/data', headers={'Sec-Fetch-Site':
+                                              'same-origin'})
+    assert res.status_code == 200
+    assert sorted(res.headers['Vary'].split(', ')) == \
+        ['Origin', 'Sec-Fetch-Site']
+    res = await client.post('/data', headers={'Sec-Fetch-Site':
+                                              'cross-site'})
+    assert res.status_code == 403
+    assert 'Sec-Fetch-Site' in res.headers['Vary']
+    # a request that is not checked does not vary on them
+    assert 'Sec-Fetch-Site' not in \
+        (await client.get('/data')).headers.get('Vary', '')

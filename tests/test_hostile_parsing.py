@@ -5,7 +5,7 @@ The same attacks go over real sockets in host_tests/test_hostile_requests.py;
 here each is pinned to the function that must refuse it."""
 import sys
 
-from support import raises, IS_MICROPYTHON
+from support import raises, serve_raw, IS_MICROPYTHON
 
 from microdot import Microdot, Request, Response
 from microdot.compat import decode_utf8
@@ -128,11 +128,21 @@ def test_percent_escapes_of_valid_utf8_decode():
             == text
 
 
-def test_malformed_percent_escapes_are_refused():
+def test_malformed_percent_escapes_are_refused_in_a_target():
+    # strict, for a request target (RFC 3986 2.1): refused; otherwise (form
+    # bodies, Microdot's urldecode) the URL standard's percent-decode keeps
+    # a '%' that two hex digits do not follow
     for text in ('%', '%2', '%zz', '%g0', 'a%0', '%%', '%-1', '% 1',
-                 '%\u00e91'):
+                 '%\u00e91', '%%41', '100%'):
+        with raises(ValueError):
+            url_decode(text, strict=True)
+        assert url_decode(text) == text.replace('%%41', '%A'), text
+    # what they decode to must be UTF-8 either way
+    for text in ('%ff', '%C3%28', 'a%e2%82'):
         with raises(ValueError):
             url_decode(text)
+        with raises(ValueError):
+            url_decode(text, strict=True)
 
 
 def test_cookie_parser_takes_any_header_without_failing():
@@ -143,7 +153,7 @@ def test_cookie_parser_takes_any_header_without_failing():
         assert isinstance(cookies, dict)
     assert parse_cookies('a=b=c') == {'a': 'b=c'}
     assert parse_cookies('a=1; a=2') == {'a': '2'}
-    assert parse_cookies(';=x; b = 2 ;"') == {'b': '2'}
+    assert parse_cookies(';=x; b = 2 ;"') == {'': 'x', 'b': '2', '"': ''}
 
 
 def test_content_length_is_ascii_digits_only():
@@ -508,3 +518,23 @@ async def test_bodies_a_status_cannot_have_are_closed_too():
         body = ClosingBody()
         await Response(body, status).write(AsyncBytesIO())
         assert body.closed, status
+
+
+async def test_a_request_line_over_the_limits_is_414_a_header_431():
+    # 414 (URI Too Long) for the request line, however long: also past
+    # Request.max_head_length, where the head as a whole is over its limit
+    # before its first line has ended; 431 for the header fields
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'x'
+
+    for size in (3000, Request.max_head_length + 100):
+        raw = await serve_raw(app, b'GET /' + b'a' * size +
+                              b' HTTP/1.1\r\nHost: x\r\n\r\n')
+        assert raw.startswith(b'HTTP/1.1 414 '), (size, raw[:40])
+    for size in (3000, Request.max_head_length + 100):
+        raw = await serve_raw(app, b'GET / HTTP/1.1\r\nHost: x\r\nX-A: ' +
+                              b'a' * size + b'\r\n\r\n')
+        assert raw.startswith(b'HTTP/1.1 431 '), (size, raw[:40])

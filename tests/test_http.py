@@ -149,7 +149,11 @@ def test_chunk_framing():
     assert chunk(b'x' * 26) == b'1a\r\n' + b'x' * 26 + b'\r\n'
 
 
-def test_http_exception_has_default_reason():
-    assert HTTPException(404).reason == 'Not Found'
+def test_http_exception_keeps_the_reason_it_is_given():
+    # None when none is given, as in Microdot (the answer then says N/A);
+    # the parser's errors carry the status's standard phrase
+    assert HTTPException(404).reason is None
     assert HTTPException(418, 'Teapot').reason == 'Teapot'
     assert issubclass(ProtocolError, HTTPException)
+    assert ProtocolError(431).reason == 'Request Header Fields Too Large'
+    assert ProtocolError(400, 'Bare LF').reason == 'Bare LF'

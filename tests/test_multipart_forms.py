@@ -130,26 +130,67 @@ async def test_with_form_data_fills_form_and_files():
                      ('tag', 'a'), ('tag', 'b'))
     res = await post(app, body)
     assert res.status_code == 200
-    assert seen['form']['title'] == 'A caf\u00e9'
-    assert seen['form'].getlist('tag') == ['a', 'b']
+    # plain dicts, as in Microdot: a name sent twice keeps its last value
+    assert type(seen['form']) is dict
+    assert seen['form'] == {'title': 'A caf\u00e9', 'tag': 'b'}
     assert seen['photo'] == ('cat.jpg', 'image/jpeg', b'\xff\xd8\r\n--x')
 
 
+async def test_form_and_files_are_plain_dicts_that_dict_and_json_take():
+    # dict(request.form) must copy the values on every runtime (MicroPython's
+    # dict() iterates a dict subclass as pairs), and a handler that saves a
+    # file and returns nothing answers 204
+    app = Microdot()
+    saved = {}
+
+    @app.post('/echo')
+    @with_form_data
+    def echo(request):
+        return {'form': dict(request.form),
+                'files': sorted(dict(request.files))}
+
+    @app.post('/save')
+    @with_form_data
+    async def save(request):
+        saved['data'] = await request.files['f'].read()
+
+    body = form_body(('a', '1'), ('b', '2'),
+                     ('f', 'f.txt', b'data', 'text/plain'))
+    client = TestClient(app)
+    headers = {'Content-Type': CONTENT_TYPE}
+    res = await client.post('/echo', headers=headers, body=body)
+    assert res.json == {'form': {'a': '1', 'b': '2'}, 'files': ['f']}
+    res = await client.post('/save', headers=headers, body=body)
+    assert (res.status_code, saved['data']) == (204, b'data')
+
+
 async def test_several_files_under_one_name():
+    # with_form_data keeps the last one (as Microdot) and closes the
+    # others at once; FormDataIter gives every one
     app = Microdot()
 
     @app.post('/upload')
     @with_form_data
     async def upload(request):
+        f = request.files['docs']
+        return [f.filename, (await f.read()).decode()]
+
+    @app.post('/all')
+    async def all_of_them(request):
         result = []
-        for f in request.files.getlist('docs'):
-            result.append([f.filename, (await f.read()).decode()])
+        async for name, value in FormDataIter(request):
+            data = await value.read()
+            result.append([name, value.filename, data.decode()])
         return result
 
     body = form_body(('docs', 'a.txt', b'first', 'text/plain'),
                      ('docs', 'b.txt', b'second', 'text/plain'))
     res = await post(app, body)
-    assert res.json == [['a.txt', 'first'], ['b.txt', 'second']]
+    assert res.json == ['b.txt', 'second']
+    res = await TestClient(app).post(
+        '/all', headers={'Content-Type': CONTENT_TYPE}, body=body)
+    assert res.json == [['docs', 'a.txt', 'first'],
+                        ['docs', 'b.txt', 'second']]
 
 
 async def test_large_files_go_to_temporary_files_removed_afterwards():
@@ -229,11 +270,12 @@ async def test_memory_budget_sends_later_files_to_disk():
         @with_form_data
         async def upload(request):
             seen['temp'] = len(scratch.names())
-            seen['data'] = await read_all(request.files.getlist('f'))
+            seen['data'] = await read_all(
+                [request.files['f' + str(i)] for i in range(5)])
             return 'ok'
 
         files = [pattern(900 + i) for i in range(5)]
-        body = form_body(*[('f', str(i), data, 'x/y')
+        body = form_body(*[('f' + str(i), str(i), data, 'x/y')
                            for i, data in enumerate(files)])
         with Limits(max_content_length=len(body)):
             res = await post(app, body)

@@ -123,7 +123,7 @@ async def test_response_write_to_a_stream():
     data = stream.getvalue()
     assert data.startswith(b'HTTP/1.1 201 Created\r\n')
     assert b'X-Y: z\r\n' in data
-    assert b'Content-Type: application/json\r\n' in data
+    assert b'Content-Type: application/json; charset=UTF-8\r\n' in data
     assert b'Content-Length: 8\r\n' in data
     assert data.endswith(b'\r\n\r\n{"a": 1}')
 

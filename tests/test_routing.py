@@ -59,6 +59,18 @@ def test_parser_returning_none_means_no_match():
     assert p.match('/e/5') is None
 
 
-def test_unknown_type_is_an_error():
+def test_malformed_patterns_raise_when_compiled_or_routed():
+    # as in Microdot, making a URLPattern does not raise, compiling does;
+    # app.route() compiles at once, so an app cannot be built with one
+    from microdot import Microdot
+    for text in ('/x/<nosuchtype:n>', '/users/<foo/bar', '/a/<b>c',
+                 '/r/<re::n>'):
+        pattern = URLPattern(text)
+        with raises(ValueError):
+            pattern.compile()
+        with raises(ValueError):
+            Microdot().route(text)
+    sub = Microdot()
+    sub.url_map.append((['GET'], URLPattern('/<bad:x>'), None, '', None))
     with raises(ValueError):
-        URLPattern('/x/<nosuchtype:n>')
+        Microdot().mount(sub, '/sub')

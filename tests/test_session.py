@@ -10,7 +10,7 @@ import json
 
 from support import IS_MICROPYTHON, raises, skip
 
-from microdot import Microdot, redirect
+from microdot import Microdot, NoCaseDict, Request, redirect
 from microdot.compat import unix_time
 from microdot.hs256 import b64url_encode, signature
 from microdot.test_client import TestClient
@@ -321,15 +321,31 @@ def test_encode_and_decode_round_trip_and_take_a_key():
 
 # --- a missing secret key ----------------------------------------------------
 
-def test_no_secret_key_is_refused_when_attached_to_an_app():
+async def test_no_secret_key_is_refused_when_the_session_is_used():
+    # as in Microdot: attaching without a key works (the key may be set
+    # later); reading or saving a session without one raises
     sessions = session_module()
+    app = Microdot()
+    session_ext = sessions.Session(app)
+    sessions.Session(Microdot(), secret_key='')
+    sessions.Session().initialize(Microdot())
+
+    @app.get('/')
+    @sessions.with_session
+    async def index(req, session):
+        return 'never'
+
+    @app.get('/later')
+    async def later(req):
+        return session_ext.get(req).get('a', 'none')
+
+    res = await TestClient(app).get('/')
+    assert res.status_code == 500
     with raises(ValueError) as caught:
-        sessions.Session(Microdot())
+        session_ext.get(Request(app, None, 'GET', '/', '1.1', NoCaseDict()))
     assert 'secret key' in str(caught.value)
-    with raises(ValueError):
-        sessions.Session(Microdot(), secret_key='')
-    with raises(ValueError):
-        sessions.Session().initialize(Microdot())
+    session_ext.secret_key = 'set later'
+    assert (await TestClient(app).get('/later')).text == 'none'
 
 
 def test_a_session_without_key_refuses_to_encode_or_decode():
@@ -429,3 +445,31 @@ async def test_a_session_that_expires_later_is_read():
     token = raw_token({'username': 'eve', 'exp': later})
     client = TestClient(login_app(sessions), cookies={'session': token})
     assert (await client.get('/')).text == 'Logged in as eve'
+
+
+async def test_answers_that_read_the_session_vary_on_cookie():
+    # a cache must not give one user's page to another, whatever the
+    # handler returns, errors included (as in Microdot)
+    sessions = session_module()
+    app = Microdot()
+    sessions.Session(app, secret_key=KEY)
+
+    @app.get('/plain')
+    async def plain(req):
+        return 'no session'
+
+    @app.get('/mine')
+    @sessions.with_session
+    async def mine(req, session):
+        return str(session.get('n'))
+
+    @app.get('/broken')
+    @sessions.with_session
+    async def broken(req):      # a wrong signature: a 500
+        return 'never'
+
+    client = TestClient(app)
+    assert 'Vary' not in (await client.get('/plain')).headers
+    assert (await client.get('/mine')).headers['Vary'] == 'Cookie'
+    res = await client.get('/broken')
+    assert (res.status_code, res.headers['Vary']) == (500, 'Cookie')

@@ -36,8 +36,10 @@ def test_each_line_of_multi_line_data_is_a_data_line():
 
 
 def test_event_name_id_and_retry_fields():
-    assert format_event('x', event='tick', event_id=7, retry=1500) == \
+    # retry is given in seconds, as in Microdot; the field says milliseconds
+    assert format_event('x', event='tick', event_id=7, retry=1.5) == \
         b'event: tick\nid: 7\nretry: 1500\ndata: x\n\n'
+    assert format_event('x', retry=2) == b'retry: 2000\ndata: x\n\n'
     assert format_event('end', event='comment') == \
         b'event: comment\ndata: end\n\n'
     assert format_event('x', event_id='') == b'id: \ndata: x\n\n'
@@ -46,7 +48,7 @@ def test_event_name_id_and_retry_fields():
 def test_comment_lines_carry_no_data():
     assert format_event('ping', comment=True) == b': ping\n\n'
     assert format_event('a\nb', comment=True) == b': a\n: b\n\n'
-    assert format_event('hi', comment=True, retry=10) == \
+    assert format_event('hi', comment=True, retry=0.01) == \
         b': hi\nretry: 10\n\n'
 
 
@@ -246,7 +248,10 @@ async def test_head_request_never_starts_the_handler():
     assert res.body.task is None
 
 
-async def test_handler_error_ends_the_stream():
+async def test_handler_error_ends_the_stream_and_is_raised():
+    # the events sent before go out, then the error ends the body: the
+    # server logs it and closes, Microdot's test client raises it
+    from microdot.test_client import TestClient
     app = Microdot()
 
     @app.route('/events')
@@ -256,8 +261,11 @@ async def test_handler_error_ends_the_stream():
         raise ValueError('a bug in the handler (expected by this test)')
 
     client = Client()
-    await (await get_response(app)).write(client)
+    with raises(ValueError):
+        await (await get_response(app)).write(client)
     assert client.body() == 'data: before\n\n'
+    with raises(ValueError):
+        await TestClient(app).get('/events')
 
 
 async def test_a_fast_handler_waits_for_a_slow_client():
@@ -309,14 +317,16 @@ async def test_the_test_client_reads_the_events():
         await sse.send('hello', comment=True)
         for i in range(2):
             await sse.send({'counter': i}, event_id=i)
-        await sse.send('a\nb', event='multi', retry=100)
+        await sse.send('a\nb', event='multi', retry=0.1)
 
     res = await TestClient(app).get('/events')
     assert res.status_code == 200
     assert res.headers['Content-Type'] == 'text/event-stream'
+    # Microdot's shape: data as bytes, data_json, retry in seconds
     assert res.events == [
-        {'event': None, 'data': {'counter': 0}, 'event_id': '0',
-         'retry': None},
-        {'event': None, 'data': {'counter': 1}, 'event_id': '1',
-         'retry': None},
-        {'event': 'multi', 'data': 'a\nb', 'event_id': None, 'retry': 100}]
+        {'event': None, 'data': b'{"counter": 0}',
+         'data_json': {'counter': 0}, 'event_id': '0', 'retry': None},
+        {'event': None, 'data': b'{"counter": 1}',
+         'data_json': {'counter': 1}, 'event_id': '1', 'retry': None},
+        {'event': 'multi', 'data': b'a\nb', 'data_json': None,
+         'event_id': None, 'retry': 0.1}]

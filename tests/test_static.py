@@ -3,7 +3,7 @@ TestClient, on every runtime. The same attacks over real sockets (and
 symbolic links) are in host_tests/test_static_files.py."""
 import os
 
-from support import IS_MICROPYTHON
+from support import IS_MICROPYTHON, serve_raw
 
 from microdot import Microdot, Response
 from microdot.static import static_files
@@ -148,7 +148,10 @@ async def test_head_sends_the_headers_only():
         res = await client.request('HEAD', '/static/hello.txt')
         assert res.status_code == 200
         assert res.headers['Content-Length'] == str(len(HELLO))
-        assert res.body == b''
+        assert res.body is None     # by the nature of HEAD
+        raw = await serve_raw(client.app, b'HEAD /static/hello.txt '
+                              b'HTTP/1.1\r\nHost: x\r\n\r\n')
+        assert raw.endswith(b'\r\n\r\n') and b'200 OK' in raw, raw
     await with_app(check)
 
 

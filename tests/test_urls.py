@@ -1,7 +1,7 @@
 from support import raises
 
 from microdot import MultiDict, NoCaseDict
-from microdot.urls import (url_decode, url_encode, parse_query,
+from microdot.urls import (url_decode, url_encode, form_encode, parse_query,
                            encode_query, parse_cookies)
 
 
@@ -12,10 +12,11 @@ def test_url_decode():
     assert url_decode('plain') == 'plain'
 
 
-def test_url_decode_refuses_malformed_input():
-    for text in ('%', '%4', '%zz', '%%', '%C3%28', b'\xff'):
+def test_url_decode_refuses_what_is_not_utf8():
+    for text in ('%C3%28', b'\xff', '%ff', b'%ff'):
         with raises(ValueError):
             url_decode(text)
+    assert url_decode(b'%zz%41') == '%zzA'
 
 
 def test_url_encode_round_trip():
@@ -44,9 +45,18 @@ def test_encode_query():
 
 
 def test_parse_cookies():
+    # a field without '=' is a name with no value, as in Microdot
     assert parse_cookies('a=1; b="two"; junk; =x; c=3=4') == \
-        {'a': '1', 'b': 'two', 'c': '3=4'}
+        {'a': '1', 'b': 'two', 'junk': '', '': 'x', 'c': '3=4'}
+    assert parse_cookies('foo=bar;nothing;abc=def;') == \
+        {'foo': 'bar', 'nothing': '', 'abc': 'def', '': ''}
     assert parse_cookies(None) == {}
+
+
+def test_form_encode():
+    # a query or form value: '+' for a space, the rest percent-encoded
+    assert form_encode('?foo=bar&x y') == '%3Ffoo%3Dbar%26x+y'
+    assert url_decode(form_encode('a+b c/\u20ac')) == 'a+b c/\u20ac'
 
 
 def test_multidict():

@@ -195,11 +195,17 @@ def test_bad_upgrade_requests_are_400():
     assert refusal(version='1.0').status_code == 400
 
 
-def test_missing_or_other_version_is_426_naming_version_13():
-    for version in (None, '8', '14', ''):
+def test_other_version_is_426_naming_version_13():
+    for version in ('8', '14', ''):
         exc = refusal(Sec_WebSocket_Version=version)
         assert exc.status_code == 426, version
         assert exc.headers['Sec-WebSocket-Version'] == '13'
+
+
+def test_missing_version_is_400():
+    # no version: not a WebSocket handshake at all (RFC 6455 4.2.1), as
+    # Microdot answers it
+    assert refusal(Sec_WebSocket_Version=None).status_code == 400
 
 
 async def test_handshake_answers_101_with_the_accept_key():
@@ -344,8 +350,28 @@ async def test_large_messages_use_the_long_length_forms():
     medium = 'm' * 5000                     # 16-bit length
     data = frame(BINARY, big) + frame(TEXT, medium) + \
         frame(CLOSE, close_payload(1000))
-    result = await exchange(echo_app(), data)
+    saved = WebSocket.max_message_length
+    WebSocket.max_message_length = len(big)
+    try:
+        result = await exchange(echo_app(), data)
+    finally:
+        WebSocket.max_message_length = saved
     assert result.messages() == [(BINARY, big), (TEXT, medium)]
+
+
+async def test_no_message_limit_means_request_max_body_length():
+    # -1 (the default) bounds messages by Request.max_body_length, as in
+    # Microdot: a board keeps a bound
+    assert WebSocket.max_message_length == -1
+    saved = Request.max_body_length
+    Request.max_body_length = 10
+    try:
+        result = await exchange(echo_app(), frame(TEXT, '0123456789') +
+                                frame(TEXT, '0123456789a'))
+    finally:
+        Request.max_body_length = saved
+    assert result.messages()[0] == (TEXT, '0123456789')
+    assert result.close_code() == 1009
 
 
 async def test_concurrent_senders_never_interleave_frames():

@@ -1,14 +1,17 @@
 """A form with text fields and files, read with ``@with_form_data``.
 
 The handler finds the text fields in ``request.form`` and the files in
-``request.files``; files larger than ``FileUpload.max_memory_size`` wait
-in temporary files, removed when the handler returns.
+``request.files``, two dicts by field name (a name sent twice keeps its
+last value, as in Microdot: for ``<input type="file" multiple>``, read the
+form with ``FormDataIter``, as save_files.py does); files larger than
+``FileUpload.max_memory_size`` wait in temporary files, removed when the
+handler returns.
 
 Run it from the repository root with
 ``make run APP=examples/uploads/formdata.py`` (``RUNTIME=cpython`` for
 CPython) and open http://127.0.0.1:5000/, or::
 
-    curl -F name=Ada -F 'files=@README.md' http://127.0.0.1:5000/
+    curl -F name=Ada -F 'photo=@README.md' http://127.0.0.1:5000/
 """
 import os
 
@@ -26,7 +29,8 @@ PAGE = '''<!doctype html>
     <h1>Send a form with files</h1>
     <form method="POST" enctype="multipart/form-data">
       <p><input name="name" placeholder="your name"></p>
-      <p><input name="files" type="file" multiple></p>
+      <p>A photo: <input name="photo" type="file"></p>
+      <p>A document: <input name="document" type="file"></p>
       <button type="submit">Send</button>
     </form>
     {}
@@ -59,12 +63,11 @@ async def index(request):
     for name, value in form.items():
         lines.append('<li>field {}: {}</li>'.format(
             escape(name), escape(value)))
-    for name in files:
-        for upload in files.getlist(name):
-            lines.append('<li>file {}: {} ({}, {} bytes)</li>'.format(
-                escape(name), escape(upload.filename),
-                escape(upload.content_type or 'no type'),
-                await size_of(upload)))
+    for name, upload in files.items():
+        lines.append('<li>file {}: {} ({}, {} bytes)</li>'.format(
+            escape(name), escape(upload.filename),
+            escape(upload.content_type or 'no type'),
+            await size_of(upload)))
     lines.append('</ul>')
     return PAGE.format('\n    '.join(lines))
 

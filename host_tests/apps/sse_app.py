@@ -23,7 +23,7 @@ async def get_stats(request):
 async def events(request, sse):
     start = int(request.headers.get('Last-Event-ID', '-1')) + 1
     count = int(request.args.get('count', '3'))
-    await sse.send('welcome', retry=2500, comment=True)
+    await sse.send('welcome', retry=2.5, comment=True)
     for i in range(start, start + count):
         await sse.send({'counter': i}, event_id=i)
     await sse.send('two\nlines', event='multi')

@@ -1,6 +1,6 @@
 """The application: routes, hooks, error handlers, and request dispatch."""
 from .compat import invoke, print_exception
-from .http import HTTPException, reason_phrase
+from .http import HTTPException, TOO_LARGE, add_vary
 from .response import Response
 from .routing import URLPattern
 
@@ -25,7 +25,6 @@ class Microdot:
         self.after_request_handlers = []
         self.after_error_request_handlers = []
         self.error_handlers = {}
-        self.mounted_subapps = []
         self.options_handler = self.default_options_handler
         self.debug = False
         self.server = None
@@ -35,10 +34,13 @@ class Microdot:
     # --- registration ---------------------------------------------------
     def route(self, url_pattern, methods=None):
         """Decorator: handle ``url_pattern`` for ``methods`` (GET)."""
+        pattern = URLPattern(url_pattern)
+        pattern.compile()   # a malformed pattern fails here, not later
+
         def decorated(f):
             self.url_map.append(
-                ([m.upper() for m in (methods or ['GET'])],
-                 URLPattern(url_pattern), f, '', None))
+                ([m.upper() for m in (methods or ['GET'])], pattern, f, '',
+                 None))
             return f
         return decorated
 
@@ -82,21 +84,27 @@ class Microdot:
     def mount(self, subapp, url_prefix='', local=False):
         """Add the routes of ``subapp`` under ``url_prefix``.
 
-        Its hooks and error handlers join this app's, unless ``local``,
-        in which case they apply to its own routes only."""
+        Its hooks and error handlers move to this app and apply to all of
+        it (an error handler of the sub-app replaces this app's for the
+        same key), unless ``local``: then they stay on the sub-app and
+        apply to its own routes only."""
         for methods, pattern, handler, prefix, owner in subapp.url_map:
-            self.url_map.append(
-                (methods, URLPattern(url_prefix + pattern.url_pattern),
-                 handler, url_prefix + prefix, owner or subapp))
+            pattern = URLPattern(url_prefix + pattern.url_pattern)
+            pattern.compile()
+            self.url_map.append((methods, pattern, handler,
+                                 url_prefix + prefix, owner or subapp))
         if not local:
+            # moved, not copied: a route of the sub-app then finds no hook
+            # of its own left to run a second time (see dispatch_request)
             self.before_request_handlers += subapp.before_request_handlers
             self.after_request_handlers += subapp.after_request_handlers
             self.after_error_request_handlers += \
                 subapp.after_error_request_handlers
-            for key, handler in subapp.error_handlers.items():
-                self.error_handlers.setdefault(key, handler)
-        else:
-            self.mounted_subapps.append(subapp)
+            self.error_handlers.update(subapp.error_handlers)
+            subapp.before_request_handlers = []
+            subapp.after_request_handlers = []
+            subapp.after_error_request_handlers = []
+            subapp.error_handlers = {}
 
     @staticmethod
     def abort(status_code, reason=None):
@@ -123,10 +131,11 @@ class Microdot:
 
     def _no_route(self, req):
         # 405 if another method would be accepted (listed in
-        # req.allowed_methods), else 404
+        # req.allowed_methods), else 404. A 405 belongs to the sub-app
+        # whose route matched the path: its error handlers apply.
         path = req.path
         allowed = None
-        for methods, pattern, _, _, _ in self.url_map:
+        for methods, pattern, _, prefix, owner in self.url_map:
             if pattern.match(path) is None:
                 continue
             if allowed is None:
@@ -134,6 +143,8 @@ class Microdot:
             for name in methods:
                 if name not in allowed:
                     allowed.append(name)
+            req.url_prefix = prefix
+            req.subapp = owner
         if allowed is None:
             return 404
         if 'GET' in allowed and 'HEAD' not in allowed:
@@ -146,53 +157,64 @@ class Microdot:
         return {'Allow': ', '.join(req.allowed_methods)}
 
     def get_request_handlers(self, req, attr, local_first=True):
-        """The hooks named ``attr`` that apply to ``req``: this app's, and
-        those of a sub-app mounted with ``local=True`` that owns the
-        route."""
-        handlers = getattr(self, attr)
-        subapp = req.subapp
-        if subapp is not None and subapp in self.mounted_subapps:
-            local = getattr(subapp, attr)
+        """The hooks of kind ``attr`` (``'before_request'``,
+        ``'after_request'``, ``'after_error_request'``) for ``req``: this
+        app's, and those of the sub-app mounted with ``local=True`` that
+        owns its route, first or last."""
+        return self._hooks(req, attr + '_handlers', local_first)
+
+    def _hooks(self, req, name, local_first):
+        # get_request_handlers() by attribute name: dispatch names them in
+        # full, and makes no string per request
+        handlers = getattr(self, name)
+        subapp = None if req is None else req.subapp
+        if subapp is not None:
+            local = getattr(subapp, name)
             if local:
                 return local + handlers if local_first else handlers + local
         return handlers
 
     def _error_handler_for(self, req, key):
-        subapp = req.subapp
-        if subapp is not None and subapp in self.mounted_subapps:
+        subapp = None if req is None else req.subapp
+        if subapp is not None:
             handler = subapp.error_handlers.get(key)
             if handler is not None:
                 return handler
         return self.error_handlers.get(key)
 
     async def error_response(self, req, status_code, reason=None):
-        """The response for an error status, from the app's handler for it
-        if it has one."""
+        """The response for an error status: from the app's handler for
+        it if it has one, else ``reason`` (or ``N/A``) as a plain text."""
         handler = self._error_handler_for(req, status_code)
         if handler is not None:
             return make_response(await invoke(handler, req))
-        return Response(reason or reason_phrase(status_code, 'Error'),
-                        status_code)
+        return Response(reason or 'N/A', status_code)
 
     async def dispatch_request(self, req):
-        """Run hooks and the route handler; always returns a Response."""
+        """Run hooks and the route handler; always returns a Response.
+
+        ``req`` is None for a request that could not be parsed: the answer
+        is then a 400, as Microdot's."""
+        if req is None:
+            res = await self.error_response(None, 400, 'Bad request')
+            return await self._after_error(None, res)
         try:
-            if req.error is not None:
-                raise HTTPException(req.error)
+            if req.error is not None:   # (set for a body over the limit)
+                raise HTTPException(req.error, TOO_LARGE)
             handler = self.find_route(req)
             if handler == 405 and req.method == 'OPTIONS':
                 # the options handler returns the headers to answer with
                 return Response(b'', 200, self.options_handler(req))
             if handler == 404 or handler == 405:
-                res = await self.error_response(req, handler)
+                # Microdot's text for both
+                res = await self.error_response(req, handler, 'Not found')
                 if handler == 405 and 'Allow' not in res.headers:
                     res.headers['Allow'] = ', '.join(req.allowed_methods)
                 return await self._after_error(req, res)
             res = None
             local = req.subapp is not None   # hooks of a mounted sub-app
-            for hook in self.get_request_handlers(
-                    req, 'before_request_handlers') if local else \
-                    self.before_request_handlers:
+            for hook in self._hooks(req, 'before_request_handlers', False) \
+                    if local else self.before_request_handlers:
                 res = await invoke(hook, req)
                 if res is not None:
                     break
@@ -202,13 +224,16 @@ class Microdot:
                 res = await (invoke(handler, req, **args) if args else
                              invoke(handler, req))
             res = make_response(res)
-            for hook in self.get_request_handlers(
-                    req, 'after_request_handlers', False) if local else \
-                    self.after_request_handlers:
-                res = make_response(await invoke(hook, req, res)) or res
+            for hook in self._hooks(req, 'after_request_handlers', True) \
+                    if local else self.after_request_handlers:
+                value = await invoke(hook, req, res)
+                if value is not None:
+                    res = make_response(value)
             for hook in req.after_request_handlers or ():
-                res = make_response(await invoke(hook, req, res)) or res
-            return res
+                value = await invoke(hook, req, res)
+                if value is not None:
+                    res = make_response(value)
+            return res if req._g is None else _vary(req, res)
         except HTTPException as exc:
             from .errors import safely
             res = await safely(
@@ -219,13 +244,14 @@ class Microdot:
         return await self._after_error(req, res)
 
     async def _after_error(self, req, res):
-        for hook in self.get_request_handlers(
-                req, 'after_error_request_handlers', False):
+        for hook in self._hooks(req, 'after_error_request_handlers', True):
             try:
-                res = make_response(await invoke(hook, req, res)) or res
+                value = await invoke(hook, req, res)
+                if value is not None:
+                    res = make_response(value)
             except Exception as exc:
                 print_exception(exc)
-        return res
+        return _vary(req, res) if req is not None else res
 
     # --- serving ----------------------------------------------------------
     async def start_server(self, host='0.0.0.0', port=5000, debug=False,
@@ -266,9 +292,23 @@ def _take_route(req, route, args):
     return route[2]
 
 
+def _vary(req, res):
+    """Add to the response's Vary field the request fields that the
+    extensions read (``req.g._vary``: a session reads Cookie, CORS Origin),
+    as Microdot's do: a cache must not give this response to a request
+    that differs in them."""
+    g = req._g
+    names = None if g is None else getattr(g, '_vary', None)
+    if names and res is not Response.already_handled:  # (shared)
+        headers = res.headers
+        for name in names:
+            add_vary(headers, name)
+    return res
+
+
 def make_response(value):
-    """Turn what a handler returned into a Response (None stays None)."""
-    if value is None or isinstance(value, Response):
+    """Turn what a handler returned into a Response: None into a 204."""
+    if isinstance(value, Response):
         return value
     if type(value) is str:      # the usual return value, told apart first
         return Response(value)

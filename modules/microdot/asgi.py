@@ -21,7 +21,7 @@ import sys
 from . import *  # noqa: F401,F403  (Response, send_file... for the apps)
 from .app import Microdot as BaseMicrodot
 from .compat import invoke, print_exception
-from .http import (HTTPException, ProtocolError, reason_phrase,
+from .http import (TOO_LARGE, HTTPException, ProtocolError, reason_phrase,
                    parse_content_length)
 from .body import _BodyReader
 from .request import Request
@@ -125,7 +125,7 @@ class Microdot(BaseMicrodot):
         # above: Request would look Content-Length up again (a miss, which
         # searches a NoCaseDict, for every request without a body)
         req = Request(self, tuple(client) if client else None,
-                      scope.get('method', 'GET'), url, version, None,
+                      scope.get('method', 'GET'), url, 'HTTP/' + version, None,
                       body=body, stream=stream, sock=(receive, send),
                       scheme=scheme)
         req.headers = headers
@@ -153,8 +153,10 @@ class Microdot(BaseMicrodot):
             except Exception as exc:
                 print_exception(exc)
                 await send({'type': kind + '.failed', 'message': repr(exc)})
-                return
-            await send({'type': kind + '.complete'})
+            else:
+                await send({'type': kind + '.complete'})
+            # after a failed startup the server may still ask for the
+            # shutdown, which is then run and answered too
             if kind == 'lifespan.shutdown':
                 return
 
@@ -427,7 +429,7 @@ class _ReceivedBody(_BodyReader):
             self.total += len(data)
             if self.total > self.limit:
                 self.done = True
-                raise ProtocolError(413)
+                raise ProtocolError(413, TOO_LARGE)
             if data:
                 start = self.start
                 if start < len(self.buffer):
@@ -532,7 +534,7 @@ class WebSocket(BaseWebSocket):
             data = message.get('text')
             if data is None:
                 data = message.get('bytes') or b''
-            limit = self.max_message_length
+            limit = self.message_limit()
             if 0 <= limit < len(data):
                 await self.close(1009, 'Message too long')
                 raise WebSocketError('Message too long', 1009)

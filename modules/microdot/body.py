@@ -3,7 +3,7 @@
 read. Loaded only by requests that have such a body."""
 from .compat import const
 from .connection import _read_size
-from .http import ProtocolError
+from .http import TOO_LARGE, ProtocolError
 
 _MAX_TRAILERS = const(32)
 _MAX_LINE = const(1024)     # a chunk's size line, a trailer
@@ -248,7 +248,7 @@ class ChunkedBodyReader(_BodyReader):
             return
         self.total += size
         if self.total > self.limit:
-            raise ProtocolError(413)
+            raise ProtocolError(413, TOO_LARGE)
         self.in_chunk = size
 
     def _head_at(self, buf, at):

@@ -238,10 +238,10 @@ class Connection:
         end = find_head_end(buffer, at)
         if end < 0:
             if len(buffer) - at > max_length:
-                raise ProtocolError(431)
+                _head_too_long(buffer, at, max_length)
             return None
         if end - at > max_length:
-            raise ProtocolError(431)
+            _head_too_long(buffer, at, max_length)
         # a pipelined request stays; the usual head is the whole buffer,
         # taken without a copy
         return self._take(end + 4 - at)
@@ -313,3 +313,12 @@ class Connection:
         except Exception:
             pass
         self.deadline = None
+
+
+def _head_too_long(buffer, at, max_length):
+    # 414 when the request line alone is over the limit (RFC 9112 3),
+    # else 431 for the header fields (RFC 6585)
+    line_end = buffer.find(b'\n', at)
+    if line_end < 0 or line_end - at > max_length:
+        raise ProtocolError(414)
+    raise ProtocolError(431)

@@ -16,6 +16,7 @@ describes them.
   accepts it and ``allowed_methods`` (when given) lists it; request headers
   are filtered by ``allowed_headers`` (when given).
 """
+from .http import add_vary
 from .response import Response
 
 
@@ -135,19 +136,9 @@ def _merge(headers, cors_headers):
     """Add ``cors_headers`` to ``headers``, keeping any earlier Vary."""
     for name, value in cors_headers.items():
         if name == 'Vary':
-            _add_vary(headers, value)
+            add_vary(headers, value)
         else:
             headers[name] = value
-
-
-def _add_vary(headers, name):
-    current = headers.get('Vary')
-    if not current:
-        headers['Vary'] = name
-        return
-    listed = [field.strip().lower() for field in current.split(',')]
-    if name.lower() not in listed and '*' not in listed:
-        headers['Vary'] = current + ', ' + name
 
 
 def _origin(origin):

@@ -18,7 +18,7 @@ routes decorated with ``@csrf.protect`` are, whatever their method. Either
 decorator goes directly under the route decorator, since it names the
 function the route calls.
 """
-from .http import HTTPException
+from .http import HTTPException, vary_on
 
 
 class CSRF:
@@ -51,8 +51,12 @@ class CSRF:
         return f
 
     async def _before_request(self, request):
-        if self._is_protected(request) and not self.is_allowed(request):
-            raise HTTPException(403, 'Forbidden')
+        if self._is_protected(request):
+            # the answer depends on these: a cache must tell requests apart
+            vary_on(request, 'Sec-Fetch-Site')
+            vary_on(request, 'Origin')
+            if not self.is_allowed(request):
+                raise HTTPException(403, 'Forbidden')
 
     def _is_protected(self, request):
         route = request.route

@@ -4,8 +4,10 @@ to an exception, and the answer when an error handler fails too.
 Loaded on the first exception: most requests never need it."""
 from .app import make_response
 from .compat import invoke, is_disconnect, print_exception
-from .http import HTTPException, reason_phrase
+from .http import HTTPException
 from .response import Response
+
+INTERNAL_ERROR = 'Internal server error'    # Microdot's text
 
 
 async def exception_response(app, req, exc):
@@ -20,13 +22,16 @@ async def exception_response(app, req, exc):
             best = depth
             handler = app._error_handler_for(req, key)
     if handler is not None:
-        return make_response(await invoke(handler, req, exc))
-    if is_disconnect(exc):
+        res = await invoke(handler, req, exc)
+        if res is not None:     # (None: a 500 after all, as in Microdot)
+            return make_response(res)
+    elif is_disconnect(exc):
         # the client went away or cut its body short while the handler
         # read it: the client's fault, not a server error to log
-        return await app.error_response(req, 400)
-    print_exception(exc)
-    return await app.error_response(req, 500)
+        return await app.error_response(req, 400, 'Bad request')
+    else:
+        print_exception(exc)
+    return await app.error_response(req, 500, INTERNAL_ERROR)
 
 
 async def safely(coro):
@@ -35,16 +40,16 @@ async def safely(coro):
     try:
         return await coro
     except HTTPException as exc:
-        return Response(exc.reason, exc.status_code)
+        return Response(exc.reason or 'N/A', exc.status_code)
     except Exception as exc:
         print_exception(exc)
-        return Response(reason_phrase(500), 500)
+        return Response(INTERNAL_ERROR, 500)
 
 
 def _exception_classes(app, req):
     keys = [key for key in app.error_handlers if isinstance(key, type)]
     subapp = req.subapp
-    if subapp is not None and subapp in app.mounted_subapps:
+    if subapp is not None:
         keys += [key for key in subapp.error_handlers
                  if isinstance(key, type)]
     return keys

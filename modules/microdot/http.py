@@ -68,19 +68,29 @@ def reason_phrase(status_code, default='Unknown'):
     return _REASONS[start:_REASONS.find('\n', start)]
 
 
+#: The text of a 413 answer, as in Microdot.
+TOO_LARGE = 'Payload too large'
+
+
 class HTTPException(Exception):
-    """An HTTP error status, raised by ``abort()`` or by the parser."""
+    """An HTTP error status, raised by ``abort()`` or by the parser.
+
+    ``reason`` (None when not given) is the text of the answer; without
+    one, an error answer says ``N/A``, as Microdot's does."""
     def __init__(self, status_code, reason=None):
         super().__init__(status_code, reason)
         self.status_code = status_code
-        self.reason = reason or reason_phrase(status_code, 'Error')
+        self.reason = reason
 
     def __repr__(self):  # pragma: no cover
         return 'HTTPException: {}'.format(self.status_code)
 
 
 class ProtocolError(HTTPException):
-    """The client broke the protocol: answer, then close the connection."""
+    """The client broke the protocol: answer, then close the connection.
+    Without a ``reason``, the answer says the status's standard phrase."""
+    def __init__(self, status_code, reason=None):
+        super().__init__(status_code, reason or reason_phrase(status_code))
 
 
 def _is_token(text):
@@ -450,3 +460,26 @@ def chunk(data):
 
 
 LAST_CHUNK = b'0\r\n\r\n'
+
+
+def add_vary(headers, name):
+    """Add ``name`` to the Vary field of ``headers`` unless it is listed
+    (or the field is ``*``)."""
+    current = headers.get('Vary')
+    if not current:
+        headers['Vary'] = name
+        return
+    listed = [field.strip().lower() for field in current.split(',')]
+    if name.lower() not in listed and '*' not in listed:
+        headers['Vary'] = current + ', ' + name
+
+
+def vary_on(request, name):
+    """Say that the answer to ``request`` depends on its header field
+    ``name``: dispatch adds it to the response's Vary field. The names are
+    kept where Microdot keeps them, in ``request.g._vary``."""
+    g = request.g
+    names = getattr(g, '_vary', None)
+    if names is None:
+        names = g._vary = set()
+    names.add(name)

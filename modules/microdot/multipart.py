@@ -48,9 +48,8 @@ import os
 
 from .compat import invoke, is_disconnect
 from .bytesio import AsyncBytesIO
-from .http import HTTPException
+from .http import TOO_LARGE, HTTPException
 from .request import Request
-from .multidict import MultiDict
 from .urls import url_decode
 
 # parser events
@@ -569,7 +568,7 @@ class FormDataIter:
         if kind == DATA:
             self.size += len(parser.value)
             if self.limit is not None and self.size > self.limit:
-                raise HTTPException(413)
+                raise HTTPException(413, TOO_LARGE)
             if write is not None:
                 write(parser.value)
                 return None
@@ -844,17 +843,18 @@ class FileUpload:
             self._temp_path = None
 
 
-async def _close_all(files):
-    for name in list(files.keys()):
-        for upload in files.getlist(name):
-            await upload.close()
+async def _close_all(uploads):
+    for upload in uploads:
+        await upload.close()
 
 
 def with_form_data(f=None, max_file_size=None, max_field_size=None,
                    max_memory_size=None):
     """Route decorator: read a multipart form into ``request.form`` (a
-    MultiDict of str) and ``request.files`` (a MultiDict of FileUpload)
-    before the handler runs; temporary files are removed after it.
+    dict of str) and ``request.files`` (a dict of FileUpload) before the
+    handler runs; temporary files are removed after it. They are plain
+    dicts, as in Microdot: a name sent more than once keeps its last value
+    (read such forms with FormDataIter).
 
     Usable bare (``@with_form_data``) or with limits
     (``@with_form_data(max_file_size=1024 * 1024)``); ``max_memory_size``
@@ -870,30 +870,33 @@ def with_form_data(f=None, max_file_size=None, max_field_size=None,
         fields = FormDataIter(request, max_file_size, max_field_size)
         if not fields.is_multipart:
             return await invoke(f, request, *args, **kwargs)
-        form = MultiDict()
-        files = MultiDict()
+        form = {}
+        files = {}
         budget = Request.max_body_length   # bytes kept in memory
         memory_size = FileUpload.max_memory_size \
             if max_memory_size is None else max_memory_size
         try:
             async for name, value in fields:
                 if isinstance(value, FileUpload):
+                    replaced = files.get(name)
                     files[name] = value
+                    if replaced is not None:    # out of the handler's reach
+                        await replaced.close()
                     await value.copy(min(memory_size, budget))
                     if value._temp_path is None:   # copied to memory
                         budget -= fields.size
                 else:
                     budget -= len(value)
                     if budget < 0:
-                        raise HTTPException(413)
+                        raise HTTPException(413, TOO_LARGE)
                     form[name] = value
         except BaseException:
-            await _close_all(files)
+            await _close_all(files.values())
             raise
         request.form = form
         request.files = files
         try:
             return await invoke(f, request, *args, **kwargs)
         finally:
-            await _close_all(files)
+            await _close_all(files.values())
     return wrapper

@@ -33,7 +33,7 @@ class Request:
     method = 'GET'
     http_version = '1.1'
     scheme = 'http'
-    query_string = ''
+    query_string = None     # None when the URL has no '?', as in Microdot
     connection = None   # the Connection it came on (set by create())
     _sock = None
     _client_addr = None
@@ -104,7 +104,8 @@ class Request:
     def _decode_path(self):
         from .urls import url_decode
         try:
-            self._path = url_decode(self.path, False)
+            # a malformed escape makes the target invalid (RFC 9112 3.2)
+            self._path = url_decode(self.path, False, True)
         except ValueError:
             raise ProtocolError(400, 'Malformed path')
 
@@ -290,7 +291,7 @@ class Request:
         if self._args is None:
             from .urls import parse_query
             try:
-                self._args = parse_query(self.query_string)
+                self._args = parse_query(self.query_string, None, True)
             except ValueError:
                 raise HTTPException(400, 'Malformed query string')
         return self._args
@@ -354,7 +355,7 @@ class Request:
             try:
                 self._form = parse_query(self.body)
             except ValueError:
-                raise HTTPException(400, 'Malformed form body')
+                raise HTTPException(400, 'Form body is not valid UTF-8')
         return self._form
 
     @form.setter

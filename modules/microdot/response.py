@@ -6,6 +6,7 @@ from .http import HTTPException, plain_head, response_head
 from .structures import NoCaseDict
 
 _SMALL_BODY = const(1024)  # written in one go with the head below this
+JSON_TYPE = 'application/json; charset=UTF-8'    # Microdot's
 # tuples for isinstance(), made once: written in a call, one is built on
 # the heap at each call on MicroPython
 _JSON_TYPES = (dict, list)
@@ -71,11 +72,14 @@ class Response:
         elif isinstance(body, _JSON_TYPES):
             self.body = json.dumps(body).encode()
             if 'Content-Type' not in self.headers:
-                self.headers['Content-Type'] = 'application/json'
+                self.headers['Content-Type'] = JSON_TYPE
         elif isinstance(body, str):
             self.body = body.encode()
         elif body is None:
+            # what a handler that returns nothing answers, as in Microdot
             self.body = b''
+            if status_code == 200:
+                self.status_code = 204
         else:
             # bytes, or something to stream: a generator, an async
             # iterator, or a file-like object with read()
@@ -230,11 +234,12 @@ _CHARSET = {}
 
 
 def _with_charset(content_type):
-    """A text/ type with its charset, computed once per type."""
+    """The default content type with a charset (UTF-8 unless it names
+    one), computed once per type."""
     full = _CHARSET.get(content_type)
     if full is None:
         full = content_type
-        if content_type.startswith('text/'):
+        if 'charset=' not in content_type:
             full += '; charset=UTF-8'
         if len(_CHARSET) < 8:
             _CHARSET[content_type] = full

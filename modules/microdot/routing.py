@@ -1,7 +1,7 @@
 """URL patterns: ``/users/<int:id>`` compiled once, matched per request."""
 import re
 
-from .http import HTTPException
+from .http import ProtocolError
 
 
 class URLPattern:
@@ -24,39 +24,31 @@ class URLPattern:
     def __init__(self, url_pattern):
         self.url_pattern = url_pattern
         self.regex = None
-        self.args = []
-        self.compile()
+        self.args = ()
+        try:
+            self.compile()
+        except ValueError:
+            # Microdot reports a malformed pattern when it is compiled, not
+            # when it is made (app.route() compiles it at once)
+            pass
 
     def compile(self):
+        """Check the pattern and make its regular expression (None for a
+        static pattern); ValueError when it is malformed."""
         if '<' not in self.url_pattern:
-            self.regex = None
             return None
         pattern = ''
-        self.args = []
+        args = []
         for segment in self.url_pattern.lstrip('/').split('/'):
             if segment.startswith('<') and segment.endswith('>'):
-                pattern += self._dynamic_segment(segment[1:-1])
+                pattern += _dynamic_segment(segment[1:-1], args)
             elif '<' in segment or '>' in segment:
                 raise ValueError('Malformed URL pattern ' + self.url_pattern)
             else:
                 pattern += '/' + _escape(segment)
         self.regex = re.compile('^' + pattern + '$')
+        self.args = args
         return self.regex
-
-    def _dynamic_segment(self, spec):
-        if spec.startswith('re:'):
-            regex, _, name = spec[3:].rpartition(':')
-            if not regex or not name:
-                raise ValueError('Malformed re segment <' + spec + '>')
-            self.args.append((name, None))
-            return '/(' + regex + ')'
-        type_name, _, name = spec.partition(':')
-        if not name:
-            type_name, name = 'string', type_name
-        if type_name not in self.segment_patterns:
-            raise ValueError('Unknown URL segment type ' + type_name)
-        self.args.append((name, self.segment_parsers.get(type_name)))
-        return self.segment_patterns[type_name]
 
     def match(self, path):
         """The route arguments as a dict if ``path`` matches, else None."""
@@ -73,7 +65,7 @@ class URLPattern:
             # MicroPython's regex engine recurses once per character
             # matched: a path segment of a few hundred characters exhausts
             # its stack ("maximum recursion depth exceeded")
-            raise HTTPException(414)
+            raise ProtocolError(414)
         if found is None:
             return None
         args = {}
@@ -99,6 +91,24 @@ class URLPattern:
 
     def __repr__(self):  # pragma: no cover
         return 'URLPattern({!r})'.format(self.url_pattern)
+
+
+def _dynamic_segment(spec, args):
+    # the regex of a ``<spec>`` segment; its (name, parser) goes to ``args``
+    if spec.startswith('re:'):
+        regex, _, name = spec[3:].rpartition(':')
+        if not regex or not name:
+            raise ValueError('Malformed re segment <' + spec + '>')
+        args.append((name, None))
+        return '/(' + regex + ')'
+    type_name, _, name = spec.partition(':')
+    if not name:
+        type_name, name = 'string', type_name
+    pattern = URLPattern.segment_patterns.get(type_name)
+    if pattern is None:
+        raise ValueError('Unknown URL segment type ' + type_name)
+    args.append((name, URLPattern.segment_parsers.get(type_name)))
+    return pattern
 
 
 def _escape(text):

@@ -32,6 +32,7 @@ except ImportError:  # pragma: no cover
 
 from .compat import invoke
 from .hs256 import verify
+from .http import vary_on
 
 COOKIE_NAME = 'session'
 _NO_KEY = 'The session secret key is not configured: use ' \
@@ -74,13 +75,12 @@ class Session:
             self.initialize(app)
 
     def initialize(self, app, secret_key=None, cookie_options=None):
-        """Attach to ``app``; raises ValueError when there is no key."""
+        """Attach to ``app``. Without a secret key, using the session
+        raises ValueError (as in Microdot, where the key may come later)."""
         if secret_key is not None:
             self.secret_key = secret_key
         if cookie_options is not None:
             self.cookie_options = dict(cookie_options)
-        if not self.secret_key:
-            raise ValueError(_NO_KEY)
         self.cookie_options.setdefault('path', '/')
         self.cookie_options.setdefault('http_only', True)
         app._session = self
@@ -98,6 +98,7 @@ class Session:
         self._key()
         session = getattr(request.g, '_session', None)
         if session is None:
+            vary_on(request, 'Cookie')
             cookie = request.cookies.get(COOKIE_NAME)
             data = self.decode(cookie) if cookie else {}
             session = request.g._session = SessionDict(request, data)

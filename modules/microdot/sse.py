@@ -16,7 +16,7 @@ request header.
 import asyncio
 import json
 
-from .compat import CancelledError, is_disconnect, print_exception
+from .compat import CancelledError, is_disconnect
 from .connection import BUSY, IDLE
 from .response import Response
 
@@ -30,8 +30,9 @@ def format_event(data, event=None, event_id=None, retry=None, comment=False):
     else as ``str(data)``; each of its lines (CRLF, CR or LF) becomes a
     ``data:`` line. With ``comment=True`` the lines are comments instead,
     which clients ignore. ``event`` names the event, ``event_id`` sets the
-    client's last event id, ``retry`` its reconnection delay in ms. A
-    newline in ``event`` or ``event_id`` would forge fields: ValueError.
+    client's last event id, ``retry`` its reconnection delay in seconds (as
+    in Microdot; the field carries milliseconds). A newline in ``event`` or
+    ``event_id`` would forge fields: ValueError.
     """
     if isinstance(data, (dict, list)):
         text = json.dumps(data)
@@ -56,7 +57,7 @@ def format_event(data, event=None, event_id=None, retry=None, comment=False):
             raise ValueError('NUL in event_id')
         parts.append('id: ' + event_id + '\n')
     if retry is not None:
-        parts.append('retry: ' + str(int(retry)) + '\n')
+        parts.append('retry: ' + str(int(retry * 1000)) + '\n')
     if not comment:
         parts.append('data: ')
         parts.append(text.replace('\n', '\ndata: '))
@@ -112,6 +113,7 @@ class _EventStream:
         self.call = (event_function, args, kwargs)
         self.task = None
         self.done = False
+        self.error = None   # what the handler raised, raised by the body
 
     def __aiter__(self):
         return self
@@ -129,6 +131,11 @@ class _EventStream:
                 sse._space.set()
                 return data
             if self.done:
+                if self.error is not None:
+                    # the stream ends cut short, and the server logs the
+                    # error (the test client raises it, as Microdot's)
+                    error, self.error = self.error, None
+                    raise error
                 raise StopAsyncIteration
             sse._ready.clear()
             interval = sse.keep_alive_interval
@@ -155,7 +162,7 @@ class _EventStream:
             pass    # the client went away
         except Exception as exc:
             if not is_disconnect(exc):
-                print_exception(exc)
+                self.error = exc
         finally:
             self.done = True
             self.sse._ready.set()

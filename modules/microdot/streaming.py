@@ -44,7 +44,10 @@ def send_file(cls, filename, status_code, content_type, stream, max_age,
               compressed, file_extension):
     """Response.send_file(), which see."""
     if content_type is None:
-        extension = filename.rpartition('.')[2].lower()
+        name = filename
+        if compressed and name.endswith('.gz'):
+            name = name[:-3]    # the type of what was compressed
+        extension = name.rpartition('.')[2].lower()
         content_type = cls.types_map.get(extension,
                                          'application/octet-stream')
     headers = {'Content-Type': content_type}
@@ -60,7 +63,7 @@ def send_file(cls, filename, status_code, content_type, stream, max_age,
         try:
             stream = open(path, 'rb')
         except OSError:
-            raise HTTPException(404)
+            raise HTTPException(404, 'Not found')
         size = _file_size(path)
         if size is not None:
             headers['Content-Length'] = str(size)

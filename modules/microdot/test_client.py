@@ -8,6 +8,7 @@ import json
 
 from .compat import unix_time
 from .bytesio import AsyncBytesIO
+from .http import reason_phrase
 from .connection import Connection
 from .server import serve_connection
 from .structures import NoCaseDict
@@ -19,25 +20,36 @@ _MONTHS = ('Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep',
 
 
 class TestResponse:
-    """What the app answered: status, headers and the whole body."""
+    """What the app answered: status, headers and the whole body.
+
+    ``body`` is None when the answer has no body by its nature (HEAD, a
+    WebSocket handshake, a response the handler sent itself); ``reason``
+    is None unless the app gave its own; ``events`` lists the events of a
+    ``text/event-stream`` body, as dicts with ``data`` (bytes),
+    ``data_json``, ``event``, ``event_id`` and ``retry`` (seconds), as in
+    Microdot."""
 
     def __init__(self):
         self.status_code = None
         self.reason = None
         self.headers = NoCaseDict()
-        self.body = b''
+        self.body = None
         self.text = None
         self.json = None
         self.events = None
 
     @classmethod
-    def create(cls, raw):
-        """Parse the bytes of one HTTP response."""
+    def create(cls, raw, head_only=False):
+        """Parse the bytes of one HTTP response (none: nothing was sent)."""
         res = cls()
+        if not raw:
+            return res
         head, _, body = raw.partition(b'\r\n\r\n')
         lines = head.decode().split('\r\n')
-        _, code, res.reason = (lines[0].split(' ', 2) + [''])[:3]
+        _, code, reason = (lines[0].split(' ', 2) + [''])[:3]
         res.status_code = int(code)
+        if reason != reason_phrase(res.status_code, None):
+            res.reason = reason
         for line in lines[1:]:
             name, _, value = line.partition(':')
             value = value.strip()
@@ -45,6 +57,8 @@ class TestResponse:
                 res.headers.setdefault(name, []).append(value)
             else:
                 res.headers[name] = value
+        if head_only or res.status_code == 101:
+            return res
         if res.headers.get('Transfer-Encoding', '').lower() == 'chunked':
             body = _decode_chunked(body)
         res.body = body
@@ -60,7 +74,7 @@ class TestResponse:
         if content_type.startswith('application/json'):
             self.json = json.loads(self.text)
         elif content_type.startswith('text/event-stream'):
-            self.events = _parse_events(self.text)
+            self.events = _parse_events(self.body)
 
 
 def _decode_chunked(body):
@@ -75,31 +89,31 @@ def _decode_chunked(body):
     return b''.join(parts)
 
 
-def _parse_events(text):
+def _parse_events(body):
     events = []
-    for block in text.split('\n\n'):
-        event = {'event': None, 'data': None, 'event_id': None,
-                 'retry': None}
+    for block in body.replace(b'\r\n', b'\n').split(b'\n\n'):
+        event = {'data': None, 'data_json': None, 'event': None,
+                 'event_id': None, 'retry': None}
         data = []
-        for line in block.split('\n'):
-            if not line or line.startswith(':'):
+        for line in block.split(b'\n'):
+            if not line or line.startswith(b':'):
                 continue
-            field, _, value = line.partition(':')
-            if value.startswith(' '):
+            field, _, value = line.partition(b':')
+            if value.startswith(b' '):
                 value = value[1:]
-            if field == 'data':
+            if field == b'data':
                 data.append(value)
-            elif field == 'event':
-                event['event'] = value
-            elif field == 'id':
-                event['event_id'] = value
-            elif field == 'retry':
-                event['retry'] = int(value)
+            elif field == b'event':
+                event['event'] = value.decode()
+            elif field == b'id':
+                event['event_id'] = value.decode()
+            elif field == b'retry' and value.isdigit():
+                event['retry'] = int(value) / 1000
         if not data:
             continue
-        event['data'] = '\n'.join(data)
+        event['data'] = b'\n'.join(data)
         try:
-            event['data'] = json.loads(event['data'])
+            event['data_json'] = json.loads(event['data'])
         except ValueError:
             pass
         events.append(event)
@@ -109,8 +123,10 @@ def _parse_events(text):
 class TestClient:
     """Drives an app like a browser would, cookies included.
 
-    ``cookies`` seeds the cookie jar; ``scheme`` and ``host`` set what the
-    app sees as the request's scheme and Host header."""
+    ``cookies`` seeds the cookie jar, where a cookie is kept as its value,
+    or as ``(value, path)`` when its Path is not ``/`` (Microdot's way);
+    ``scheme`` and ``host`` set what the app sees as the request's scheme
+    and Host header."""
 
     __test__ = False  # not a pytest test class
 
@@ -118,7 +134,7 @@ class TestClient:
         self.app = app
         self.cookies = dict(cookies or {})
         self.scheme = scheme or 'http'
-        self.host = host or 'example.com'
+        self.host = host or 'example.com:1234'
 
     def _request_bytes(self, method, path, headers, body):
         headers = NoCaseDict(headers or {})
@@ -131,14 +147,27 @@ class TestClient:
         headers.setdefault('Host', self.host)
         if body or method in ('POST', 'PUT', 'PATCH', 'QUERY'):
             headers.setdefault('Content-Length', str(len(body)))
-        if self.cookies and 'Cookie' not in headers:
-            headers['Cookie'] = '; '.join(
-                name + '=' + value for name, value in self.cookies.items())
+        cookies = self._cookies_for(path)
+        if cookies:
+            given = headers.get('Cookie')
+            headers['Cookie'] = given + '; ' + cookies if given else cookies
         lines = [method + ' ' + url_encode(path, _ALLOWED_IN_TARGET) +
                  ' HTTP/1.1']
         for name, value in headers.items():
-            lines.append(name + ': ' + str(value))
+            lines.append(name + ': ' + _field_value(name, value))
         return ('\r\n'.join(lines) + '\r\n\r\n').encode() + body
+
+    def _cookies_for(self, path):
+        """The Cookie header value of the jar's cookies for ``path``."""
+        path = path.partition('?')[0]
+        pairs = []
+        for name, value in self.cookies.items():
+            if isinstance(value, tuple):
+                value, cookie_path = value
+                if not _path_matches(path, cookie_path):
+                    continue
+            pairs.append(name + '=' + value)
+        return '; '.join(pairs)
 
     async def request(self, method, path, headers=None, body=None,
                       sock=None):
@@ -151,7 +180,7 @@ class TestClient:
             reader, writer = AsyncBytesIO(raw), AsyncBytesIO()
         conn = Connection(reader, writer, ('127.0.0.1', 1234))
         await serve_connection(self.app, conn, self.scheme, once=True)
-        res = TestResponse.create(writer.getvalue())
+        res = TestResponse.create(writer.getvalue(), method == 'HEAD')
         self._update_cookies(res)
         return res
 
@@ -159,6 +188,8 @@ class TestClient:
         for cookie in res.headers.get('Set-Cookie', []):
             fields = cookie.split(';')
             name, _, value = fields[0].partition('=')
+            name = name.strip()
+            path = '/'
             expired = False
             for field in fields[1:]:
                 key, _, arg = field.strip().partition('=')
@@ -167,10 +198,14 @@ class TestClient:
                     expired = int(arg) <= 0
                 elif key == 'expires' and _is_past(arg):
                     expired = True
-            if expired:
-                self.cookies.pop(name.strip(), None)
-            else:
-                self.cookies[name.strip()] = value.strip()
+                elif key == 'path' and arg.startswith('/'):
+                    path = arg
+            if not expired:
+                value = value.strip()
+                self.cookies[name] = value if path == '/' else (value, path)
+            elif _cookie_path(self.cookies.get(name)) == path:
+                # a deletion applies to the cookie of the same path only
+                del self.cookies[name]
 
     async def get(self, path, headers=None):
         return await self.request('GET', path, headers=headers)
@@ -208,6 +243,31 @@ class TestClient:
         conn = Connection(peer, peer, ('127.0.0.1', 1234))
         await serve_connection(self.app, conn, self.scheme, once=True)
         return TestResponse.create(peer.head or peer.buffer)
+
+
+def _field_value(name, value):
+    # what a client library would send: surrounding white space dropped
+    # (binascii.b2a_base64() ends credentials with a newline), and no line
+    # break inside, which would start a header field of its own
+    value = str(value).strip()
+    if '\r' in value or '\n' in value:
+        raise ValueError('Line break in the value of header ' + name)
+    return value
+
+
+def _cookie_path(stored):
+    if stored is None:
+        return None
+    return stored[1] if isinstance(stored, tuple) else '/'
+
+
+def _path_matches(path, cookie_path):
+    """RFC 6265's path-match: ``/a`` matches ``/a`` and ``/a/b``, not
+    ``/ab``."""
+    if not path.startswith(cookie_path):
+        return False
+    return len(path) == len(cookie_path) or cookie_path.endswith('/') or \
+        path[len(cookie_path)] == '/'
 
 
 def _is_past(http_date):

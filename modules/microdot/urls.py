@@ -7,11 +7,14 @@ _SAFE = set(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
             b'0123456789-._~')
 
 
-def url_decode(text, plus=True):
+def url_decode(text, plus=True, strict=False):
     """Decode percent-escapes (and '+' as space when ``plus``) to a str.
 
-    Accepts str or bytes. A malformed escape or bytes that are not UTF-8
-    raise ValueError, which request parsing turns into a 400."""
+    Accepts str or bytes. A '%' that two hex digits do not follow stays as
+    it is, as the URL standard's percent-decode (and Microdot) leave it,
+    unless ``strict``: then, as for a request target (RFC 3986 section
+    2.1), it raises ValueError. Bytes that are not UTF-8 raise ValueError
+    too; request parsing turns it into a 400."""
     if isinstance(text, str):
         if '%' not in text:
             return text.replace('+', ' ') if plus and '+' in text else text
@@ -26,7 +29,11 @@ def url_decode(text, plus=True):
     for piece in pieces[1:]:
         if len(piece) < 2 or chr(piece[0]) not in _HEX or \
                 chr(piece[1]) not in _HEX:
-            raise ValueError('Malformed percent-escape')
+            if strict:
+                raise ValueError('Malformed percent-escape')
+            out.append(37)      # '%', kept
+            out.extend(piece)
+            continue
         out.append(int(piece[:2], 16))
         out.extend(piece[2:])
     return decode_utf8(bytes(out))
@@ -45,8 +52,14 @@ def url_encode(text, safe=''):
     return ''.join(out)
 
 
-def parse_query(text, into=None):
-    """Parse ``a=1&b=2&a=3`` (str or bytes) into a MultiDict."""
+def form_encode(text):
+    """Percent-encode a str as a query or form value: a space becomes '+'."""
+    return url_encode(text, ' ').replace(' ', '+')
+
+
+def parse_query(text, into=None, strict=False):
+    """Parse ``a=1&b=2&a=3`` (str or bytes) into a MultiDict; ``strict`` as
+    for url_decode()."""
     result = MultiDict() if into is None else into
     if not text:
         return result
@@ -56,7 +69,8 @@ def parse_query(text, into=None):
         if not field:
             continue
         name, _, value = field.partition(equals)
-        result[url_decode(name)] = url_decode(value)
+        result[url_decode(name, True, strict)] = \
+            url_decode(value, True, strict)
     return result
 
 
@@ -74,18 +88,16 @@ def encode_query(values):
 def parse_cookies(header):
     """Parse a Cookie header (``a=1; b="2"``) into a plain dict.
 
-    Values are returned as sent, without quotes; fields without a name are
-    ignored rather than refused, as browsers send what they stored."""
+    Values are returned as sent, without quotes; a field without '=' is a
+    name with an empty value, as in Microdot. Nothing is refused: browsers
+    send what they stored."""
     cookies = {}
     if not header:
         return cookies
     for field in header.split(';'):
-        name, equals, value = field.partition('=')
-        name = name.strip()
-        if not equals or not name:
-            continue
+        name, _, value = field.partition('=')
         value = value.strip()
         if len(value) > 1 and value[0] == '"' and value[-1] == '"':
             value = value[1:-1]
-        cookies[name] = value
+        cookies[name.strip()] = value
     return cookies

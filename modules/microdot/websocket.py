@@ -36,6 +36,7 @@ from .compat import (CancelledError, is_disconnect, print_exception,
                      ticks_ms, ticks_add, ticks_diff)
 from .connection import BUSY, IDLE
 from .http import HTTPException
+from .request import Request
 from .response import Response
 from . import wsframe
 from .wsframe import FrameError, FrameParser, frame_header
@@ -128,15 +129,20 @@ def _has_token(value, token):
 def check_handshake(method, http_version, headers):
     """The Sec-WebSocket-Accept value for a valid upgrade request, else
     raises an HTTPException: 426 (with ``Sec-WebSocket-Version: 13``) for
-    a missing or unsupported version, 400 for anything else wrong."""
-    if method != 'GET' or http_version == '1.0':
+    an unsupported version, 400 for anything else wrong."""
+    # ('1.0' from our server, 'HTTP/1.0' under WSGI, as in Microdot)
+    if method != 'GET' or http_version.endswith('1.0'):
         raise _HandshakeRefused(400, 'WebSocket upgrade needs GET over '
                                 'HTTP/1.1')
     if not _has_token(headers.get('Upgrade'), 'websocket'):
         raise _HandshakeRefused(400, 'Not a WebSocket upgrade request')
     if not _has_token(headers.get('Connection'), 'upgrade'):
         raise _HandshakeRefused(400, 'Connection header lacks "upgrade"')
-    if (headers.get('Sec-WebSocket-Version') or '').strip() != '13':
+    version = headers.get('Sec-WebSocket-Version')
+    if version is None:
+        # not a handshake at all (RFC 6455 4.2.1): a 400, as in Microdot
+        raise _HandshakeRefused(400, 'No Sec-WebSocket-Version')
+    if version.strip() != '13':
         raise _HandshakeRefused(426, 'Unsupported WebSocket version', {
             'Sec-WebSocket-Version': '13', 'Upgrade': 'websocket',
             'Connection': 'Upgrade'})
@@ -159,7 +165,8 @@ class WebSocket:
     PONG = wsframe.PONG
 
     #: Longest message accepted, in bytes; a longer one closes the
-    #: connection with code 1009. -1: no limit but available memory.
+    #: connection with code 1009. -1: ``Request.max_body_length``, as in
+    #: Microdot (16 KiB unless changed), so that a board keeps a bound.
     max_message_length = -1
     #: Seconds the client may stay silent between messages (a ping counts
     #: as a sign of life) before the server closes the connection with
@@ -188,6 +195,11 @@ class WebSocket:
         self._parser = None
         self._lock = asyncio.Lock()
 
+    def message_limit(self):
+        """The longest message this connection accepts, in bytes."""
+        limit = self.max_message_length
+        return Request.max_body_length if limit == -1 else limit
+
     async def handshake(self):
         """Answer the upgrade request with 101 Switching Protocols, or
         raise an HTTPException (400, 426) when it is not a valid one."""
@@ -200,7 +212,7 @@ class WebSocket:
             self._io_timeout = conn.io_timeout
             conn.io_timeout = None
             self._task = conn.task
-        self._parser = FrameParser(self.max_message_length)
+        self._parser = FrameParser(self.message_limit())
         await self._write(
             b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
             b'Connection: Upgrade\r\nSec-WebSocket-Accept: ' +

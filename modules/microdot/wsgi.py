@@ -32,7 +32,7 @@ from .app import Microdot as BaseMicrodot
 from .asgi import server_pid
 from .compat import CancelledError, StreamWriter, print_exception, ticks_ms
 from .connection import Connection, ms
-from .http import (HTTPException, ProtocolError, reason_phrase,
+from .http import (TOO_LARGE, HTTPException, ProtocolError, reason_phrase,
                    parse_content_length)
 from .body import _BodyReader
 from .request import Request
@@ -142,8 +142,8 @@ class Microdot(BaseMicrodot):
         url = url_encode(path.encode('latin-1'), _URL_SAFE) or '/'
         if environ.get('QUERY_STRING'):
             url += '?' + _text(environ['QUERY_STRING'])
+        # as the server gives it ('HTTP/1.1'), as in Microdot
         version = environ.get('SERVER_PROTOCOL', 'HTTP/1.1')
-        version = version[5:] if version.startswith('HTTP/') else '1.1'
         body = b''
         stream = None
         too_large = length is not None and \
@@ -366,7 +366,7 @@ class _InputBody(_BodyReader):
         self.total += len(data)
         if self.total > self.limit:
             self.done = True
-            raise ProtocolError(413)
+            raise ProtocolError(413, TOO_LARGE)
         return data
 
     def prefetch(self, size):
