@@ -8,7 +8,8 @@
 #                and APP=path/to/app.py override.
 #   make test    the whole suite: CPython (pytest over tests/ and
 #                host_tests/), then tests/ on the MicroPython unix port from
-#                .py sources, then from mpy-cross output.
+#                .py sources, then from mpy-cross output, then Microdot's
+#                own test suite against ours (make compat).
 
 SHELL := bash
 .DEFAULT_GOAL := help
@@ -20,10 +21,16 @@ MICROPYTHON := $(VENV)/bin/micropython
 MPY_CROSS := $(VENV)/bin/mpy-cross
 VENV_STAMP := $(VENV)/.installed-dev
 DEPS_STAMP := deps/.installed/utemplate
+# micropython-lib's pyjwt (with hmac) and unittest, for the unix port
+MPY_LIB := deps/micropython-lib
+MPY_LIB_STAMP := $(MPY_LIB)/.installed
 
-# Module search paths for the unix port. `.frozen` holds its frozen asyncio.
-MICROPYPATH_SRC := modules:deps:.frozen
-MICROPYPATH_MPY := build/mpy:build/mpy-deps:.frozen
+# Module search paths for the unix port: ours, then the user's own mip
+# folder, then micropython-lib's packages of `make deps`. `.frozen` holds
+# the port's frozen asyncio.
+USER_MPY_LIB := $(HOME)/.micropython/lib
+MICROPYPATH_SRC := modules:deps:$(USER_MPY_LIB):$(MPY_LIB):.frozen
+MICROPYPATH_MPY := build/mpy:build/mpy-deps:$(USER_MPY_LIB):$(MPY_LIB):.frozen
 # Wall-clock limit for one MicroPython test run (seconds).
 MPY_TEST_TIMEOUT ?= 900
 RESULTS := build/test-results
@@ -37,7 +44,7 @@ RUNTIME ?= micropython
 APP ?= examples/hello.py
 
 .PHONY: help venv deps mpy test test-cpython test-host test-mpy-src \
-        test-mpy-bin run clean distclean
+        test-mpy-bin compat run clean distclean
 
 help:
 	@echo 'make run     serve $(APP) on the MicroPython unix port (RUNTIME=cpython|micropython|micropython-mpy, APP=...)'
@@ -57,11 +64,19 @@ $(VENV_STAMP): pyproject.toml tools/dev_requirements.py
 	$(VPY) -m pip install --progress-bar off -q -r $(VENV)/requirements-dev.txt
 	@touch $@
 
-deps: $(DEPS_STAMP)
+deps: $(DEPS_STAMP) $(MPY_LIB_STAMP)
 
 $(DEPS_STAMP): tools/fetch_deps.py | $(VENV_STAMP)
 	$(VPY) tools/fetch_deps.py --dest deps
 	@touch $@
+
+# With mip from micropython-lib's index, else from a MicroPython source tree
+# (MPY_DIR, or the bundle in ../shared/micropython); when neither can be had
+# it says so, and the tests that need these packages skip saying why.
+$(MPY_LIB_STAMP): tools/micropython_lib.py | $(VENV_STAMP)
+	$(VPY) tools/micropython_lib.py --dest $(MPY_LIB) \
+	    --micropython $(MICROPYTHON) $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)') \
+	    pyjwt unittest
 
 mpy: $(VENV_STAMP) $(DEPS_STAMP)
 	$(VPY) tools/build_mpy.py --mpy-cross $(MPY_CROSS) modules build/mpy
@@ -77,10 +92,15 @@ test:
 	$(MAKE) --no-print-directory test-cpython || status=1; \
 	$(MAKE) --no-print-directory test-mpy-src || status=1; \
 	$(MAKE) --no-print-directory test-mpy-bin || status=1; \
+	$(MAKE) --no-print-directory compat || status=1; \
 	$(VPY) tools/test_summary.py $(RESULTS) \
 	    'cpython=CPython (pytest)' \
 	    'mpy-src=micropython (source)' \
-	    'mpy-bin=micropython (mpy)' || status=1; \
+	    'mpy-bin=micropython (mpy)' \
+	    'compat-cpython=Microdot 2.7.0 suite, CPython' \
+	    'compat-micropython-src=Microdot 2.7.0 suite, micropython (source)' \
+	    'compat-micropython-mpy=Microdot 2.7.0 suite, micropython (mpy)' \
+	    || status=1; \
 	exit $$status
 
 # pytest exits 5 when it collected nothing: that is a broken suite, say so.
@@ -98,6 +118,13 @@ endef
 test-cpython: $(VENV_STAMP) $(DEPS_STAMP)
 	$(call run_pytest,cpython,tests host_tests)
 
+# Microdot's own test suite (downloaded from PyPI into build/compat, never
+# committed) against our modules/, on the three runtimes; what is expected
+# not to pass, and why, is in tools/microdot_compat.txt.
+compat: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_LIB_STAMP) mpy
+	@mkdir -p $(RESULTS)
+	$(VPY) tools/compat.py --results-dir $(RESULTS)
+
 test-host: $(VENV_STAMP) $(DEPS_STAMP)
 	$(call run_pytest,host,host_tests)
 
@@ -112,12 +139,12 @@ define run_mpy_tests
 	exit $${status:-0}
 endef
 
-test-mpy-src: $(VENV_STAMP) $(DEPS_STAMP)
+test-mpy-src: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_LIB_STAMP)
 	$(call run_mpy_tests,mpy-src,$(MICROPYPATH_SRC),micropython (source))
 
 # No .py of the framework on the path; the runner also checks that every
 # microdot module it saw was loaded from a .mpy file.
-test-mpy-bin: $(VENV_STAMP) mpy
+test-mpy-bin: $(VENV_STAMP) $(MPY_LIB_STAMP) mpy
 	$(call run_mpy_tests,mpy-bin,$(MICROPYPATH_MPY),micropython (mpy),--require-mpy microdot)
 
 # Later targets (added by their owners): bench, fuzz, soak, firmware, flash,
@@ -127,10 +154,10 @@ test-mpy-bin: $(VENV_STAMP) mpy
 
 # The app runs in its own directory (so relative paths such as
 # templates/ resolve as in the examples), with absolute module paths.
-ABS_MICROPYPATH_SRC := $(CURDIR)/modules:$(CURDIR)/deps:.frozen
-ABS_MICROPYPATH_MPY := $(CURDIR)/build/mpy:$(CURDIR)/build/mpy-deps:.frozen
+ABS_MICROPYPATH_SRC := $(CURDIR)/modules:$(CURDIR)/deps:$(USER_MPY_LIB):$(CURDIR)/$(MPY_LIB):.frozen
+ABS_MICROPYPATH_MPY := $(CURDIR)/build/mpy:$(CURDIR)/build/mpy-deps:$(USER_MPY_LIB):$(CURDIR)/$(MPY_LIB):.frozen
 
-run: $(VENV_STAMP) $(DEPS_STAMP)
+run: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_LIB_STAMP)
 	@test -f '$(APP)' || { echo 'make run: no such app: $(APP)'; exit 2; }
 	@cd '$(dir $(APP))' && case '$(RUNTIME)' in \
 	micropython) \

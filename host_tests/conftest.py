@@ -14,10 +14,12 @@ and a test starts it under one runtime with the `start_server` fixture::
 Runtimes:
     cpython          the Python running pytest (.venv's), PYTHONPATH =
                      modules:deps
-    micropython      the unix port, MICROPYPATH = modules:deps:.frozen
+    micropython      the unix port, MICROPYPATH = modules:deps, then the
+                     micropython-lib packages (MPY_LIB_PATHS), then .frozen
     micropython-mpy  the unix port, MICROPYPATH = the mpy-cross output of
                      modules/ and deps/ (compiled once per session into a
-                     temporary directory, so it is never stale) + .frozen
+                     temporary directory, so it is never stale), then the
+                     micropython-lib packages, then .frozen
 
 The `runtime` fixture is parametrized over all three; set MDFW_RUNTIMES
 (comma-separated) to run fewer. Every started process is stopped by its pid
@@ -38,6 +40,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULES = os.path.join(ROOT, 'modules')
 DEPS = os.path.join(ROOT, 'deps')
 RUNTIMES = ('cpython', 'micropython', 'micropython-mpy')
+# micropython-lib's packages (jwt, hmac) on the unix port, as the Makefile
+# has them: the user's own mip folder first, then those of `make deps`
+MPY_LIB_PATHS = [os.path.expanduser('~/.micropython/lib'),
+                 os.path.join(DEPS, 'micropython-lib')]
 
 
 def selected_runtimes():
@@ -88,9 +94,9 @@ def runtime_command(runtime, script, mpy_paths):
         return [sys.executable, script], {'PYTHONPATH': path,
                                           'PYTHONUNBUFFERED': '1'}
     if runtime == 'micropython':
-        entries = [MODULES, DEPS, '.frozen']
+        entries = [MODULES, DEPS] + MPY_LIB_PATHS + ['.frozen']
     elif runtime == 'micropython-mpy':
-        entries = list(mpy_paths) + ['.frozen']
+        entries = list(mpy_paths) + MPY_LIB_PATHS + ['.frozen']
     else:
         raise ValueError('unknown runtime {!r}; one of {}'.format(
             runtime, ', '.join(RUNTIMES)))

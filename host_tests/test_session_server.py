@@ -9,9 +9,10 @@
   microdot.hs256 under the unix port, and tokens signed there are accepted
   by PyJWT.
 
-MicroPython needs micropython-lib's jwt for microdot.session; where the unix
-port cannot import it, the tests that serve sessions from it are skipped
-with the command that installs it.
+MicroPython needs micropython-lib's jwt for microdot.session: `make deps`
+installs it (see the Makefile); where the unix port still cannot import it,
+the tests that serve sessions from it are skipped with the command that
+installs it.
 """
 import json
 import os
@@ -23,9 +24,7 @@ import httpx
 import jwt
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODULES = os.path.join(ROOT, 'modules')
-DEPS = os.path.join(ROOT, 'deps')
+from conftest import DEPS, MODULES, MPY_LIB_PATHS, ROOT
 APP = 'host_tests/apps/session_app.py'
 DOCS_KEY = 'top-secret'
 FORM = {'Content-Type': 'application/x-www-form-urlencoded'}
@@ -42,9 +41,9 @@ def micropython():
 
 
 def micropython_path(runtime, mpy_path):
-    if runtime == 'micropython-mpy':
-        return ':'.join(list(mpy_path) + ['.frozen'])
-    return ':'.join([MODULES, DEPS, '.frozen'])
+    first = list(mpy_path) if runtime == 'micropython-mpy' \
+        else [MODULES, DEPS]
+    return ':'.join(first + MPY_LIB_PATHS + ['.frozen'])
 
 
 def run_micropython(code, runtime, mpy_path, tmp_path, args=()):

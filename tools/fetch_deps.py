@@ -129,8 +129,9 @@ def json_api_files(index, name, version, context):
         else:
             log('  {}: no release {}'.format(url, version))
             continue
-        return [(f['filename'], f['url'], f.get('digests', {}).get('sha256'))
-                for f in files]
+        # a mirror may give the file addresses relative to the API's
+        return [(f['filename'], urllib.parse.urljoin(url, f['url']),
+                 f.get('digests', {}).get('sha256')) for f in files]
     return None
 
 

@@ -4,8 +4,9 @@
     python tools/test_summary.py RESULTS_DIR NAME=LABEL [NAME=LABEL ...]
 
 Each RESULTS_DIR/NAME holds "passed failed skipped", written by the root
-conftest.py (pytest) or tools/mpy_test_runner.py. A missing file means that
-runtime stopped before reporting, which is a failure too.
+conftest.py (pytest), tools/mpy_test_runner.py or tools/compat_runner.py,
+or "skipped: <why>" for a runtime that cannot run here. A missing file
+means that runtime stopped before reporting, which is a failure too.
 """
 
 import os
@@ -24,7 +25,12 @@ def main(argv):
         path = os.path.join(results_dir, name)
         try:
             with open(path) as f:
-                counts = [int(n) for n in f.read().split()]
+                text = f.read()
+            if text.startswith('skipped:'):
+                # a runtime that could not run here, and said why
+                print('{:{}} {}'.format(label + ':', width, text.strip()))
+                continue
+            counts = [int(n) for n in text.split()]
         except (OSError, ValueError):
             print('{:{}} no result: it stopped before reporting'.format(
                 label + ':', width))
