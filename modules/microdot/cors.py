@@ -149,7 +149,8 @@ def _origin(origin):
 
 def _is_origin(value):
     # one serialized origin: no list, no spaces, no control characters
-    for char in value:
-        if char <= ' ' or char == ',' or char == '\x7f':
+    # (bytes, not characters: see http.byte_table)
+    for byte in value.encode():
+        if byte <= 32 or byte == 44 or byte == 127:
             return False
     return bool(value)

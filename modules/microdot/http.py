@@ -14,8 +14,22 @@ Rules enforced on requests (RFC 9112):
 """
 from .compat import const, decode_utf8
 
-_TOKEN = "!#$%&'*+-.^_`|~0123456789" \
-    'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+
+def byte_table(chars):
+    """A table of the 256 byte values, 1 for those of the ASCII ``chars``.
+
+    Untrusted text is checked byte by byte through such tables: on
+    MicroPython, iterating a str, indexing it or chr() interns each new
+    character for good (a qstr: some 20 bytes), so a client sending
+    characters never seen before could make the heap grow without end."""
+    table = bytearray(256)
+    for byte in chars.encode():
+        table[byte] = 1
+    return table
+
+
+_TOKEN = byte_table("!#$%&'*+-.^_`|~0123456789"
+                    'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')
 
 # Reason phrases, a line each: one str costs less memory than a dict.
 _REASONS = """
@@ -96,8 +110,8 @@ class ProtocolError(HTTPException):
 def _is_token(text):
     if not text:
         return False
-    for char in text:
-        if char not in _TOKEN:
+    for byte in text.encode():
+        if not _TOKEN[byte]:
             return False
     return True
 
@@ -163,14 +177,15 @@ def parse_request_line(line, max_length):
         raise ProtocolError(400, 'Malformed method')
     known = _VERSIONS.get(version)
     if known is None:
+        # (slices, not indexes: see byte_table)
         if len(version) != 8 or not version.startswith('HTTP/') or \
-                version[6] != '.' or version[5] not in _DIGITS or \
-                version[7] not in _DIGITS:
+                version[6:7] != '.' or version[5:6] not in _DIGITS or \
+                version[7:] not in _DIGITS:
             raise ProtocolError(400, 'Malformed HTTP version')
         raise ProtocolError(505)
     if not target or '\x00' in target or '\r' in target or '\t' in target:
         raise ProtocolError(400, 'Malformed target')
-    if target[0] != '/':
+    if not target.startswith('/'):
         if target == '*':
             pass
         elif target.startswith('http://') or target.startswith('https://'):

@@ -35,8 +35,8 @@ def _is_local(url):
     """True for a path on this site ('/...', not '//host' or '/\\host')."""
     if not url.startswith('/') or url[1:2] in ('/', '\\'):
         return False
-    for char in url:
-        if char < ' ' or char == '\x7f':
+    for byte in url.encode():   # (bytes: see http.byte_table)
+        if byte < 32 or byte == 127:
             return False
     return True
 

@@ -343,6 +343,36 @@ class MultipartParser:
         return DATA
 
 
+def _skip_chars(text, i, chars):
+    """The index of the first character from ``i`` on not in ``chars``."""
+    while i < len(text) and text[i:i + 1] in chars:
+        i += 1
+    return i
+
+
+def _quoted(text, i):
+    """(the value, the index after it) of a quoted string whose opening
+    quote is before ``i``: ``\\"`` and ``\\\\`` are escapes, any other
+    backslash is kept."""
+    pieces = []
+    while True:
+        quote = text.find('"', i)
+        if quote < 0:
+            quote = len(text)
+        backslash = text.find('\\', i, quote)
+        if backslash < 0:
+            pieces.append(text[i:quote])
+            return ''.join(pieces), quote + 1
+        pieces.append(text[i:backslash])
+        following = text[backslash + 1:backslash + 2]
+        if following == '"' or following == '\\':
+            pieces.append(following)
+            i = backslash + 2
+        else:
+            pieces.append('\\')
+            i = backslash + 1
+
+
 def parse_options(text):
     """``'form-data; name="a"; filename="b.txt"'`` ->
     ``('form-data', {'name': 'a', 'filename': 'b.txt'})``.
@@ -351,13 +381,14 @@ def parse_options(text):
     backslash is kept, as browsers send them unescaped) or bare; names are
     lower-cased. An RFC 8187 ``name*=UTF-8''...`` value wins over the plain
     one."""
+    # (slices of the text, never one character by index: see
+    # http.byte_table)
     value, _, rest = text.partition(';')
     params = {}
     i = 0
     n = len(rest)
     while i < n:
-        while i < n and rest[i] in ' \t;':
-            i += 1
+        i = _skip_chars(rest, i, ' \t;')
         equals = rest.find('=', i)
         semicolon = rest.find(';', i)
         if equals < 0:
@@ -366,19 +397,9 @@ def parse_options(text):
             i = semicolon
             continue
         key = rest[i:equals].strip().lower()
-        i = equals + 1
-        while i < n and rest[i] in ' \t':
-            i += 1
-        if i < n and rest[i] == '"':
-            i += 1
-            chars = []
-            while i < n and rest[i] != '"':
-                if rest[i] == '\\' and i + 1 < n and rest[i + 1] in '"\\':
-                    i += 1
-                chars.append(rest[i])
-                i += 1
-            i += 1
-            item = ''.join(chars)
+        i = _skip_chars(rest, equals + 1, ' \t')
+        if rest[i:i + 1] == '"':
+            item, i = _quoted(rest, i + 1)
         else:
             end = rest.find(';', i)
             if end < 0:

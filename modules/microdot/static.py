@@ -98,10 +98,10 @@ def _respond(request, root, path, max_age, index, gzip):
 
 
 def _is_safe(segment):
-    if not segment or segment[0] == '.':
+    if not segment or segment.startswith('.'):
         return False     # '', '.', '..', and hidden files
-    for char in segment:
-        if char < ' ' or char == '\\' or char == '\x7f':
+    for byte in segment.encode():   # (bytes: see http.byte_table)
+        if byte < 32 or byte == 92 or byte == 127:     # 92: backslash
             return False
     return True
 

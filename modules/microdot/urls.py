@@ -1,8 +1,9 @@
 """Percent-encoding, query strings, form bodies and cookie headers."""
 from .compat import decode_utf8
+from .http import byte_table
 from .multidict import MultiDict
 
-_HEX = '0123456789abcdefABCDEF'
+_HEX = byte_table('0123456789abcdefABCDEF')
 _SAFE = set(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
             b'0123456789-._~')
 
@@ -27,8 +28,7 @@ def url_decode(text, plus=True, strict=False):
     pieces = text.split(b'%')
     out = bytearray(pieces[0])
     for piece in pieces[1:]:
-        if len(piece) < 2 or chr(piece[0]) not in _HEX or \
-                chr(piece[1]) not in _HEX:
+        if len(piece) < 2 or not _HEX[piece[0]] or not _HEX[piece[1]]:
             if strict:
                 raise ValueError('Malformed percent-escape')
             out.append(37)      # '%', kept
@@ -43,13 +43,13 @@ def url_encode(text, safe=''):
     """Percent-encode a str for use in a URL path segment or query value."""
     data = text.encode() if isinstance(text, str) else text
     keep = _SAFE if not safe else _SAFE | set(safe.encode())
-    out = []
+    out = bytearray()
     for byte in data:
         if byte in keep:
-            out.append(chr(byte))
+            out.append(byte)
         else:
-            out.append('%{:02X}'.format(byte))
-    return ''.join(out)
+            out.extend(b'%%%02X' % byte)
+    return bytes(out).decode()
 
 
 def form_encode(text):
@@ -97,7 +97,7 @@ def parse_cookies(header):
     for field in header.split(';'):
         name, _, value = field.partition('=')
         value = value.strip()
-        if len(value) > 1 and value[0] == '"' and value[-1] == '"':
+        if len(value) > 1 and value.startswith('"') and value.endswith('"'):
             value = value[1:-1]
         cookies[name.strip()] = value
     return cookies
