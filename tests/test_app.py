@@ -837,20 +837,24 @@ async def test_sync_handler_returning_a_generator_is_streamed():
     assert (res.status_code, res.text) == (200, 'ab')
 
 
+def log_hooks(app, who, log):
+    """Hooks of ``app`` that log when they run, as '<who> <hook>'."""
+    @app.before_request
+    async def before(req):
+        log.append(who + ' before')
+
+    @app.after_request
+    async def after(req, res):
+        log.append(who + ' after')
+
+    @app.after_error_request
+    async def after_error(req, res):
+        log.append(who + ' after error')
+
+
 def local_mount_app(log):
     sub = Microdot()
-
-    @sub.before_request
-    async def sub_before(req):
-        log.append('sub before')
-
-    @sub.after_request
-    async def sub_after(req, res):
-        log.append('sub after')
-
-    @sub.after_error_request
-    async def sub_after_error(req, res):
-        log.append('sub after error')
+    log_hooks(sub, 'sub', log)
 
     @sub.errorhandler(405)
     async def sub_405(req):
@@ -866,19 +870,7 @@ def local_mount_app(log):
         raise ValueError('expected by this test')
 
     app = Microdot()
-
-    @app.before_request
-    async def app_before(req):
-        log.append('app before')
-
-    @app.after_request
-    async def app_after(req, res):
-        log.append('app after')
-
-    @app.after_error_request
-    async def app_after_error(req, res):
-        log.append('app after error')
-
+    log_hooks(app, 'app', log)
     app.mount(sub, url_prefix='/sub', local=True)
     return app
 
