@@ -46,13 +46,22 @@ def step(message):
     print('==> ' + message, flush=True)
 
 
-def clean_env():
+def clean_env(mpy_dir=None):
     """The environment without the variables of the make that called us
-    (BOARD=, PORT= ... would otherwise leak into MicroPython's makes)."""
+    (BOARD=, PORT= ... would otherwise leak into MicroPython's makes).
+
+    A source tree without its own .git (an unpacked tarball) gets a git
+    ceiling above it: MicroPython's version script would otherwise `git
+    describe` whatever repository encloses it (ours) and call the firmware
+    by our commit instead of its py/mpconfig.h version."""
     env = dict(os.environ)
     for name in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES',
                  'BOARD', 'BOARD_DIR', 'BUILD', 'PORT', 'VARIANT'):
         env.pop(name, None)
+    if mpy_dir and not os.path.exists(os.path.join(mpy_dir, '.git')):
+        ceiling = os.path.dirname(os.path.abspath(mpy_dir))
+        env['GIT_CEILING_DIRECTORIES'] = os.pathsep.join(
+            filter(None, [ceiling, env.get('GIT_CEILING_DIRECTORIES')]))
     return env
 
 
@@ -107,7 +116,9 @@ def picotool_dir(given):
     candidates = [given] if given else []
     exe = shutil.which('picotool')
     if exe:
-        candidates.append(os.path.dirname(os.path.realpath(exe)))
+        # <prefix>/bin/picotool: its package is <prefix>/lib/cmake/picotool
+        candidates.append(os.path.dirname(os.path.dirname(
+            os.path.realpath(exe))))
     for folder in candidates:
         for sub in ('', 'picotool', os.path.join('lib', 'cmake', 'picotool')):
             path = os.path.join(folder, sub)
@@ -163,12 +174,13 @@ def build(board, mpy_dir, jobs, picotool):
     build_dir = os.path.join(BUILD_ROOT, board.name)
     port_dir = os.path.join(mpy_dir, 'ports', board.port)
     step('building mpy-cross')
-    run(['make', '-C', os.path.join(mpy_dir, 'mpy-cross'), '-j', str(jobs)])
+    env = clean_env(mpy_dir)
+    run(['make', '-C', os.path.join(mpy_dir, 'mpy-cross'), '-j', str(jobs)],
+        env=env)
     step('building {} ({} port) into {}'.format(board.name, board.port,
                                                build_dir))
     argv = ['make', '-C', port_dir, '-j', str(jobs),
             'BUILD={}'.format(build_dir)] + port_make_args(board)
-    env = clean_env()
     if board.port == 'unix':
         argv.append('FROZEN_MANIFEST={}'.format(UNIX_MANIFEST))
     if board.port == 'rp2' and picotool:
