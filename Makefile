@@ -8,7 +8,9 @@
 #                and APP=path/to/app.py override.
 #   make test    the whole suite: CPython (pytest over tests/ and
 #                host_tests/), then tests/ on the MicroPython unix port from
-#                .py sources, then from mpy-cross output.
+#                .py sources, then from mpy-cross output, then (with
+#                MicroPython's sources: firmware/sources.mk) frozen into the
+#                unix firmware and into the Pico's, in an emulator.
 
 SHELL := bash
 .DEFAULT_GOAL := help
@@ -42,7 +44,7 @@ APP ?= examples/hello.py
 help:
 	@echo 'make run     serve $(APP) on the MicroPython unix port (RUNTIME=cpython|micropython|micropython-mpy, APP=...)'
 	@echo 'make test    run the whole suite on CPython, MicroPython (.py) and MicroPython (.mpy)'
-	@echo 'make test-cpython | test-host | test-mpy-src | test-mpy-bin   one part of it'
+	@echo 'make test-cpython | test-host | test-mpy-src | test-mpy-bin | test-frozen-unix | test-pico   one part of it'
 	@echo 'make venv | deps | mpy | clean | distclean'
 
 # -- tools ---------------------------------------------------------------------
@@ -77,10 +79,12 @@ test:
 	$(MAKE) --no-print-directory test-cpython || status=1; \
 	$(MAKE) --no-print-directory test-mpy-src || status=1; \
 	$(MAKE) --no-print-directory test-mpy-bin || status=1; \
+	$(MAKE) --no-print-directory test-frozen-unix || status=1; \
+	$(MAKE) --no-print-directory test-pico || status=1; \
 	$(VPY) tools/test_summary.py $(RESULTS) \
 	    'cpython=CPython (pytest)' \
 	    'mpy-src=micropython (source)' \
-	    'mpy-bin=micropython (mpy)' || status=1; \
+	    'mpy-bin=micropython (mpy)' $(FIRMWARE_RESULTS) || status=1; \
 	exit $$status
 
 # pytest exits 5 when it collected nothing: that is a broken suite, say so.
