@@ -13,6 +13,12 @@ firmware/dist/<BOARD>-<micropython version>-<our version>.{uf2,bin} (the
 unix port: an executable without suffix), with a size report beside it
 (.size.txt). A missing tool stops the build with one line saying what to
 install. `make firmware BOARD=...` runs this script.
+
+--variant NAME builds something else from the same sources, for the tests
+and benchmarks: the upstream board definition with its own frozen modules
+only (--variant stock, what micropython.org ships), or with --manifest FILE
+frozen in place of ours (the benchmark's reference). It goes to
+firmware/build/<BOARD>-<NAME>/ and firmware/build/images/, never to dist/.
 """
 
 import argparse
@@ -27,6 +33,7 @@ import bundle  # noqa: E402
 
 BUILD_ROOT = os.path.join(bundle.FIRMWARE_DIR, 'build')
 DIST = os.path.join(bundle.FIRMWARE_DIR, 'dist')
+IMAGES = os.path.join(BUILD_ROOT, 'images')   # --variant builds
 UNIX_MANIFEST = os.path.join(bundle.FIRMWARE_DIR, 'unix_manifest.py')
 
 # The unix port is built without the submodules it can do without:
@@ -140,11 +147,13 @@ def check_checkout(mpy_dir):
                          .format(mpy_dir))
 
 
-def port_make_args(board):
+def port_make_args(board, upstream=False):
     if board.port == 'unix':
         return list(UNIX_OPTIONS)
-    return ['BOARD={}'.format(board.name),
-            'BOARD_DIR={}'.format(board.board_dir)]
+    args = ['BOARD={}'.format(board.name)]
+    if not upstream:
+        args.append('BOARD_DIR={}'.format(board.board_dir))
+    return args
 
 
 def clone_pinned(board, jobs):
@@ -170,8 +179,9 @@ def clone_pinned(board, jobs):
 
 # -- building ------------------------------------------------------------------
 
-def build(board, mpy_dir, jobs, picotool):
-    build_dir = os.path.join(BUILD_ROOT, board.name)
+def build(board, mpy_dir, jobs, picotool, variant=None, manifest=None):
+    build_dir = os.path.join(BUILD_ROOT, board.name + (
+        '-' + variant if variant else ''))
     port_dir = os.path.join(mpy_dir, 'ports', board.port)
     step('building mpy-cross')
     env = clean_env(mpy_dir)
@@ -180,8 +190,11 @@ def build(board, mpy_dir, jobs, picotool):
     step('building {} ({} port) into {}'.format(board.name, board.port,
                                                build_dir))
     argv = ['make', '-C', port_dir, '-j', str(jobs),
-            'BUILD={}'.format(build_dir)] + port_make_args(board)
-    if board.port == 'unix':
+            'BUILD={}'.format(build_dir)] + port_make_args(board,
+                                                          bool(variant))
+    if manifest:
+        argv.append('FROZEN_MANIFEST={}'.format(os.path.abspath(manifest)))
+    elif board.port == 'unix' and not variant:
         argv.append('FROZEN_MANIFEST={}'.format(UNIX_MANIFEST))
     if board.port == 'rp2' and picotool:
         # Through the environment: CMAKE_ARGS= on the command line would
@@ -238,7 +251,8 @@ def frozen_modules(build_dir):
     return modules
 
 
-def size_report(board, name, build_dir, image, mpy_version, seconds):
+def size_report(board, name, build_dir, image, mpy_version, seconds,
+                variant=None):
     lines = ['{}: MicroPython {}, bundle {}, {} port'.format(
         name, mpy_version, bundle.our_version(), board.port),
         'build time: {:.0f} s'.format(seconds),
@@ -257,7 +271,7 @@ def size_report(board, name, build_dir, image, mpy_version, seconds):
                      sum(modules.values()) - sum(ours.values())))
     for rel in sorted(ours):
         lines.append('  {:7d}  {}'.format(ours[rel], rel))
-    if not ours:
+    if not ours and not variant:
         raise BuildError('no module of the bundle was frozen into ' + name)
     return '\n'.join(lines) + '\n'
 
@@ -271,7 +285,13 @@ def main(argv=None):
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
     parser.add_argument('--picotool-dir', default=os.environ.get(
         'PICOTOOL_DIR'), help='an installed picotool (rp2 boards)')
+    parser.add_argument('--variant', help='stock, or a name for --manifest: '
+                        'the upstream board, into firmware/build/images/')
+    parser.add_argument('--manifest', help='with --variant: freeze this '
+                        'manifest instead of the bundle')
     args = parser.parse_args(argv)
+    if args.manifest and not args.variant:
+        parser.error('--manifest needs --variant NAME')
     board = bundle.board(args.board)
     started = time.monotonic()
     try:
@@ -295,14 +315,20 @@ def main(argv=None):
                 print('note: no installed picotool found (PICOTOOL_DIR); the '
                       'pico-sdk will download and build one (needs internet)',
                       flush=True)
-        build_dir, image = build(board, mpy_dir, args.jobs, picotool)
+        build_dir, image = build(board, mpy_dir, args.jobs, picotool,
+                                 args.variant, args.manifest)
         name = bundle.firmware_name(board.name, mpy_version)
-        os.makedirs(DIST, exist_ok=True)
-        target = os.path.join(DIST, name)
+        out = DIST
+        if args.variant:
+            name = '{}-{}-{}{}'.format(board.name, mpy_version, args.variant,
+                                       board.suffix)
+            out = IMAGES
+        os.makedirs(out, exist_ok=True)
+        target = os.path.join(out, name)
         shutil.copyfile(image, target)
         shutil.copymode(image, target)
         report = size_report(board, name, build_dir, image, mpy_version,
-                             time.monotonic() - started)
+                             time.monotonic() - started, args.variant)
         with open(target + '.size.txt', 'w') as f:
             f.write(report)
     except BuildError as exc:

@@ -13,7 +13,8 @@
 #   make deploy PORT=/dev/ttyACM0
 #                       copy the mpy-cross output of the bundle to a board
 #                       running stock MicroPython (and mip install pyjwt;
-#                       NO_DEPS=1 skips that, RESUME=1 for the virtual board)
+#                       NO_DEPS=1 skips that, INDEX=URL names the package
+#                       index, RESUME=1 for the virtual board)
 #   make package-json   regenerate package.json (mip) from modules/
 #   make virtual-board  the unix port behind a pty, for mpremote (needs socat)
 #   make firmware-tools install socat (for the virtual-board tests)
@@ -42,7 +43,7 @@ flash: $(VENV_STAMP)
 
 deploy: $(VENV_STAMP) mpy
 	@test -n '$(PORT)' || { echo 'give PORT=<serial port of the board>, e.g. PORT=/dev/ttyACM0'; exit 2; }
-	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume)
+	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume) $(if $(INDEX),--index '$(INDEX)')
 
 package-json: $(VENV_STAMP)
 	$(VPY) firmware/make_package_json.py
