@@ -23,6 +23,7 @@ firmware/build/<BOARD>-<NAME>/ and firmware/build/images/, never to dist/.
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -276,6 +277,114 @@ def size_report(board, name, build_dir, image, mpy_version, seconds,
     return '\n'.join(lines) + '\n'
 
 
+# -- the figures the docs quote ------------------------------------------------
+# `make firmware` rewrites the part of boards/<BOARD>/README.md and of
+# docs/firmware.md between these markers with the build it just made.
+
+DOCS = os.path.join(bundle.ROOT, 'docs', 'firmware.md')
+BEGIN = '<!-- sizes: written by make firmware -->'
+END = '<!-- end of sizes -->'
+FIRMWARE_AREA_KIB = {'RPI_PICO': 640, 'RPI_PICO_W': 1200}
+TABLE_HEAD = ['| build | flash (text + data) | added by the bundle | frozen '
+              'modules of the bundle |', '|---|---|---|---|']
+
+
+def report_facts(path):
+    """Figures of a .size.txt: text, data, bss, modules, mpy_bytes,
+    seconds, version line; None where absent."""
+    facts = {}
+    with open(path) as f:
+        text = f.read()
+    facts['title'] = text.split('\n', 1)[0]
+    for key, pattern in (
+            ('text', r'ELF: text (\d+) \+ data (\d+)'),
+            ('static', r'static RAM data \+ bss = (\d+)'),
+            ('modules', r'bundle \((\d+) modules, (\d+) bytes'),
+            ('seconds', r'build time: (\d+) s')):
+        match = re.search(pattern, text)
+        facts[key] = tuple(int(g) for g in match.groups()) if match else None
+    return facts
+
+
+def _replace_block(path, lines):
+    with open(path) as f:
+        text = f.read()
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        return False
+    new = text[:start] + '\n'.join([BEGIN] + lines + [END]) + \
+        text[end + len(END):]
+    if new != text:
+        with open(path, 'w') as f:
+            f.write(new)
+    return True
+
+
+def _table_rows(path):
+    with open(path) as f:
+        text = f.read()
+    start, end = text.find(BEGIN), text.find(END)
+    rows = {}
+    for line in text[start:end].splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if line.startswith('|') and len(cells) == 4 and \
+                not cells[0].startswith(('build', '---')):
+            rows[cells[0]] = line
+    return rows
+
+
+def write_size_docs(board, report_path, stock_report_path, compiler):
+    """The board's README block and its row of docs/firmware.md."""
+    facts = report_facts(report_path)
+    if not facts['text'] or not facts['modules']:
+        return
+    flash = sum(facts['text'])
+    stock = report_facts(stock_report_path) if stock_report_path and \
+        os.path.exists(stock_report_path) else None
+    added = flash - sum(stock['text']) if stock and stock['text'] else None
+    area = FIRMWARE_AREA_KIB.get(board.name)
+    count, mpy_bytes = facts['modules']
+    row = '| {} | {:,} bytes{} | {} | {}, {:,} bytes of .mpy |'.format(
+        board.name, flash, ' (of {} KiB)'.format(area) if area else '',
+        '+{:,} bytes'.format(added) if added is not None else 'not measured',
+        count, mpy_bytes)
+    rows = _table_rows(DOCS) if os.path.exists(DOCS) else {}
+    rows[board.name] = row
+    _replace_block(DOCS, TABLE_HEAD + [rows[k] for k in sorted(rows)])
+    readme = os.path.join(bundle.BOARDS_DIR, board.name, 'README.md')
+    if not os.path.exists(readme):
+        return
+    lines = ['{} ({}).'.format(facts['title'], compiler), '',
+             '| | flash (text + data) | static RAM (data + bss) |',
+             '|---|---|---|']
+    if stock and stock['text']:
+        lines.append('| upstream {} (same sources) | {:,} bytes | {:,} '
+                     'bytes |'.format(board.name, sum(stock['text']),
+                                      stock['static'][0]))
+    lines.append('| with the bundle | {:,} bytes | {:,} bytes |'.format(
+        flash, facts['static'][0]))
+    if added is not None:
+        lines.append('| difference | +{:,} bytes | {:+,} bytes |'.format(
+            added, facts['static'][0] - stock['static'][0]))
+    lines += ['', 'The bundle: {} frozen modules, {:,} bytes of .mpy (the '
+              'image\'s `.size.txt` lists them).'.format(count, mpy_bytes)]
+    if area:
+        lines.append('The firmware area is {} KiB, so {:,} bytes of it stay '
+                     'free.'.format(area, area * 1024 - flash))
+    _replace_block(readme, lines)
+
+
+def compiler_version(board):
+    cc = {'rp2': 'arm-none-eabi-gcc', 'esp32': 'xtensa-esp32-elf-gcc'}.get(
+        board.port, 'cc')
+    try:
+        out = subprocess.run([cc, '--version'], capture_output=True,
+                             text=True).stdout
+    except OSError:
+        return cc
+    return out.split('\n', 1)[0].strip() or cc
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('board', help=' | '.join(bundle.BOARDS))
@@ -331,6 +440,11 @@ def main(argv=None):
                              time.monotonic() - started, args.variant)
         with open(target + '.size.txt', 'w') as f:
             f.write(report)
+        if not args.variant:
+            stock = os.path.join(IMAGES, '{}-{}-stock{}.size.txt'.format(
+                board.name, mpy_version, board.suffix))
+            write_size_docs(board, target + '.size.txt', stock,
+                            compiler_version(board))
     except BuildError as exc:
         print('build_firmware: error: {}'.format(exc), file=sys.stderr)
         return 2

@@ -8,9 +8,9 @@ The image is ours, with the framework frozen in. The test files of tests/
 go onto the board's filesystem (littlefs, made on this machine by
 MicroPython's own driver, firmware/pico/make_fs.py): the test modules as
 mpy-cross output, as one would copy them to a board, the data files as
-they are. A main.py runs tools/mpy_test_runner.py there, with
---require-frozen microdot, so the framework comes from the firmware and
-not from a file. The board's output is printed as it comes (FAIL with its
+they are. A main.py runs tools/mpy_test_runner.py there on one module per
+boot (a soft reset between two), with --require-frozen microdot, so the
+framework comes from the firmware and not from a file. The board's output is printed as it comes (FAIL with its
 traceback, SKIP with its reason), then the runner's closing line
 "<label>: N passed, N failed, N skipped", whose counts go to --results
 as `make test` reads them. TESTS (default tests) narrows the run to some
@@ -31,18 +31,69 @@ import pico_emulator  # noqa: E402
 
 STAGE = os.path.join(ROOT, 'build', 'pico-suite')
 END = '@@ pico suite ended'
-# main.py waits for a line from the host first: the USB serial port is up
-# once it reads one, so nothing the runner prints is lost.
-MAIN = '''import sys
-sys.stdin.readline()
-sys.argv[:] = {argv!r}
-status = 2
+# main.py runs one test module per boot, each on a fresh heap as an app
+# has it, keeping the counts in /suite.json across soft resets (one process
+# for the whole suite fragments the Pico's 220 KB heap until tests that
+# pass on their own fail for want of a few KB in one piece). On the first
+# boot it waits for a line from the host: the USB serial port is up once
+# it reads one, so nothing the runner prints is lost.
+MAIN = '''import json, os, sys
+MODULES = {modules!r}
 try:
-    import mpy_test_runner
-except SystemExit as exc:
-    status = exc.args[0] if exc.args else 0
-print({end!r}, status)
+    with open('/suite.json') as f:
+        state = json.load(f)
+except OSError:
+    sys.stdin.readline()
+    state = {{'next': 0, 'counts': [0, 0, 0]}}
+at = state['next']
+if at < len(MODULES):
+    name = MODULES[at]
+    sys.argv[:] = ['mpy_test_runner', '--label', name, '--progress',
+                   '--results', '/module.txt', '--require-frozen',
+                   'microdot', name]
+    try:
+        os.remove('/module.txt')
+    except OSError:
+        pass
+    try:
+        import mpy_test_runner
+    except SystemExit:
+        pass
+    except Exception as exc:
+        print('FAIL', name, 'stopped the runner:', repr(exc))
+    try:
+        with open('/module.txt') as f:
+            counts = [int(n) for n in f.read().split()]
+    except (OSError, ValueError):
+        print('FAIL', name, 'reported no counts')
+        counts = [0, 1, 0]
+    state = {{'next': at + 1, 'counts': [a + b for a, b in
+                                        zip(state['counts'], counts)]}}
+    with open('/suite.json', 'w') as f:
+        json.dump(state, f)
+    import machine
+    machine.soft_reset()
+passed, failed, skipped = state['counts']
+print('{{}}: {{}} passed, {{}} failed, {{}} skipped'.format(
+    {label!r}, passed, failed, skipped))
+os.remove('/suite.json')
+print({end!r}, 0 if passed and not failed else 1)
 '''
+
+
+def board_modules(tests, files):
+    """The test modules to run, as paths on the board, in name order."""
+    found = []
+    for test in tests:
+        if test.endswith('.py'):
+            found.append(test[:-3] + '.mpy')
+            continue
+        prefix = test.rstrip('/') + '/'
+        found += [rel[:-3] + '.mpy' for rel in files
+                  if rel.startswith(prefix) and rel.endswith('.py') and
+                  '/' not in rel[len(prefix):] and
+                  rel[len(prefix):].startswith('test_')]
+    return sorted(set(found), key=lambda p: (p.rsplit('/', 1)[-1], p))
 
 
 def tool(name):
@@ -84,24 +135,26 @@ def stage(tests, label, board):
     files = os.path.join(STAGE, 'files')
     listing = []
     folders = sorted({t.split('/')[0] for t in tests})
+    every_file = []
     for folder in folders:
-        for rel in suite_files(folder):
-            source = os.path.join(ROOT, rel)
-            if rel.endswith('.py') and '/templates/' not in rel:
-                target = os.path.join(files, rel[:-3] + '.mpy')
-                compile_module(source, target)
-                listing.append((target, '/' + rel[:-3] + '.mpy'))
-            else:
-                listing.append((source, '/' + rel))
+        every_file += suite_files(folder)
+    for rel in every_file:
+        source = os.path.join(ROOT, rel)
+        if rel.endswith('.py') and '/templates/' not in rel:
+            target = os.path.join(files, rel[:-3] + '.mpy')
+            compile_module(source, target)
+            listing.append((target, '/' + rel[:-3] + '.mpy'))
+        else:
+            listing.append((source, '/' + rel))
     runner = os.path.join(files, 'mpy_test_runner.mpy')
     compile_module(os.path.join(ROOT, 'tools', 'mpy_test_runner.py'), runner)
     listing.append((runner, '/mpy_test_runner.mpy'))
     main = os.path.join(files, 'main.py')
-    on_board = [t[:-3] + '.mpy' if t.endswith('.py') else t for t in tests]
-    argv = ['mpy_test_runner', '--label', label, '--progress',
-            '--require-frozen', 'microdot'] + on_board
+    modules = board_modules(tests, every_file)
+    if not modules:
+        raise SystemExit('pico_suite: no test module in ' + ' '.join(tests))
     with open(main, 'w') as f:
-        f.write(MAIN.format(argv=argv, end=END))
+        f.write(MAIN.format(modules=modules, label=label, end=END))
     listing.append((main, '/main.py'))
     list_path = os.path.join(STAGE, 'files.txt')
     with open(list_path, 'w') as f:
@@ -141,7 +194,8 @@ def run(image, fs_image, board, label, timeout):
             if match:
                 counts = [int(n) for n in match.groups()]
     print('pico_suite: {:.0f} s on the emulator ({})'.format(
-        time.monotonic() - started, pico.stderr.decode().strip()),
+        time.monotonic() - started,
+        pico.stderr.decode().strip().rsplit('\n', 1)[-1]),
         flush=True)
     return counts, status
 
