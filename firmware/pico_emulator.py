@@ -24,6 +24,7 @@ import argparse
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -336,6 +337,12 @@ def main(argv=None):
     board = EmulatedPico(image, args.board, flash_file=args.flash_file,
                          save_flash=bool(args.flash_file),
                          fs_image=args.fs_image)
+
+    def stop_on_signal(signum, frame):
+        raise KeyboardInterrupt
+    # SIGINT too: a shell starts a background job with SIGINT ignored
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
     try:
         board.start()
         if args.tty:
