@@ -188,7 +188,10 @@ def measure(ref_manifest, ours_mpy, ref_mpy):
             ('reference /lib', stock_image, ref_lib)):
         fs_image = filesystem(slug(name), lib)
         rows[name] = probe(name, image, fs_image)
-    return {'rows': rows, 'mhz': MHZ,
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                            cwd=ROOT, capture_output=True, text=True)
+    return {'rows': rows, 'mhz': MHZ, 'commit': commit.stdout.strip(),
+            'date': time.strftime('%Y-%m-%d %H:%M'),
             'images': {'ours': os.path.basename(ours_image),
                        'reference': os.path.basename(ref_image),
                        'stock': os.path.basename(stock_image)}}
@@ -213,7 +216,9 @@ def render(pico):
             'stock image of the same sources ({stock}) with the .mpy files '
             'in /lib (ours as `make deploy` copies them). Each row is a '
             'fresh boot in rp2040js running bench/apps/pico_probe.py (see '
-            'bench/pico.py).'.format(**pico['images']), '',
+            'bench/pico.py), at commit {commit} on {date}.'.format(
+                commit=pico.get('commit', '?'), date=pico.get('date', '?'),
+                **pico['images']), '',
             '### Free heap (bytes, `gc.mem_free()` after `gc.collect()`)',
             '',
             '| stage | ' + ' | '.join(order) + ' |',
