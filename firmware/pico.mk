@@ -39,6 +39,21 @@ $(PICO_NODE_STAMP): firmware/pico/package.json firmware/pico/package-lock.json
 	cd firmware/pico && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# What the host tests of the emulated Pico need (host_tests/test_pico.py):
+# installed when this machine allows, else they skip and say what is
+# missing, so `make test-cpython` never stops here.
+.PHONY: pico-test-tools
+pico-test-tools: $(MPY_SOURCES)
+	@if [ -n '$(MPY_SOURCES)' ]; then \
+	    $(MAKE) --no-print-directory firmware-toolchain && \
+	    $(MAKE) --no-print-directory $(PICOTOOL_STAMP) || \
+	        echo 'pico-test-tools: no picotool: the Pico tests will skip'; fi
+	@$(MAKE) --no-print-directory $(PICO_NODE_STAMP) || \
+	    echo 'pico-test-tools: no rp2040js: the Pico tests will skip'
+
+# the host tests of `make test` read MPY_DIR: the bundle must be unpacked
+test test-cpython test-host: pico-test-tools
+
 # `make firmware BOARD=$(1)` with its output in a log; prints the image's
 # path (firmware/dist/...) as the last line.
 define build_quietly

@@ -49,6 +49,10 @@ def why_not_here():
     if not os.environ.get('MPY_DIR'):
         return 'MPY_DIR is not set: the Pico images need MicroPython\'s ' \
                'sources (the Makefile sets it from ../shared/micropython)'
+    import build_firmware
+    if not build_firmware.picotool_dir(os.environ.get('PICOTOOL_DIR')):
+        return 'no installed picotool (PICOTOOL_DIR): the Makefile builds ' \
+               'one from ../shared/micropython (needs cmake)'
     if not shutil.which('arm-none-eabi-gcc'):
         return 'arm-none-eabi-gcc not found: `make firmware-toolchain` ' \
                '(Debian: apt-get install gcc-arm-none-eabi ' \
