@@ -18,17 +18,25 @@ MPY_BUNDLE := $(firstword $(wildcard $(SHARED_MPY)/micropython-*-rp2-unix.tar.xz
 PICOTOOL_BUNDLE := $(firstword $(wildcard $(SHARED_MPY)/picotool-*-src.tar.xz))
 MPY_SRC_ROOT := $(CURDIR)/firmware/build/src
 
-ifeq ($(strip $(MPY_DIR)),)
+# (A sub-make inherits MPY_DIR and PICOTOOL_DIR through the environment:
+# whether they name the bundle's is decided by their value.)
 ifneq ($(MPY_BUNDLE),)
-MPY_DIR := $(MPY_SRC_ROOT)/$(patsubst %-rp2-unix.tar.xz,%,$(notdir $(MPY_BUNDLE)))
+BUNDLED_MPY_DIR := $(MPY_SRC_ROOT)/$(patsubst %-rp2-unix.tar.xz,%,$(notdir $(MPY_BUNDLE)))
+ifeq ($(strip $(MPY_DIR)),)
+MPY_DIR := $(BUNDLED_MPY_DIR)
+endif
+ifeq ($(MPY_DIR),$(BUNDLED_MPY_DIR))
 MPY_SOURCES := $(MPY_DIR)/.unpacked
 endif
 endif
 
-ifeq ($(strip $(PICOTOOL_DIR)),)
 ifneq ($(PICOTOOL_BUNDLE),)
 PICOTOOL_PREFIX := $(MPY_SRC_ROOT)/picotool-install
-PICOTOOL_DIR := $(PICOTOOL_PREFIX)/lib/cmake/picotool
+BUNDLED_PICOTOOL_DIR := $(PICOTOOL_PREFIX)/lib/cmake/picotool
+ifeq ($(strip $(PICOTOOL_DIR)),)
+PICOTOOL_DIR := $(BUNDLED_PICOTOOL_DIR)
+endif
+ifeq ($(PICOTOOL_DIR),$(BUNDLED_PICOTOOL_DIR))
 PICOTOOL_STAMP := $(PICOTOOL_DIR)/picotoolConfig.cmake
 endif
 endif
