@@ -50,6 +50,17 @@ def skip_on_small_heap(kib, what):
                 what, kib, size // 1024))
 
 
+def skip_without_sockets():
+    """Skip where MicroPython has no socket module (a board without a
+    network, such as the Pico): the test serves over real sockets."""
+    __tracebackhide__ = True
+    try:
+        import socket  # noqa: F401
+    except ImportError:
+        skip('no socket module here (a board without a network, such as '
+             'the Pico): this test serves over real sockets')
+
+
 def run(coro):
     """Run a coroutine to completion on a fresh event loop; return its value."""
     import asyncio
