@@ -316,6 +316,25 @@ def interact(board):
         os.close(peer)
 
 
+CHECK = '''import sys, gc, microdot
+print(sys.implementation._machine, '|', microdot.__path__,
+      microdot.__version__, '|', gc.mem_free(), 'bytes free')
+'''
+
+
+def check(board):
+    """The --check of the release workflow: the image boots to its REPL
+    and imports the framework from its frozen modules."""
+    board.wait_for_repl(60)
+    out, err = board.exec_raw(CHECK, 120)
+    print(out.strip() or err.strip(), flush=True)
+    if err or '.frozen/microdot' not in out:
+        print('pico_emulator: the image did not import the frozen '
+              'framework', file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--image', help='a .uf2 (default: the newest '
@@ -328,6 +347,9 @@ def main(argv=None):
                         'and save it back on exit')
     parser.add_argument('--fs-image', help='a littlefs image to put in the '
                         'filesystem area before boot')
+    parser.add_argument('--check', action='store_true', help='boot, import '
+                        'the frozen framework, print what it found, stop '
+                        '(exit status 1 if that fails)')
     args = parser.parse_args(argv)
     image = args.image or latest_image(args.board)
     if not image:
@@ -345,6 +367,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop_on_signal)
     try:
         board.start()
+        if args.check:
+            return check(board)
         if args.tty:
             os.makedirs(os.path.dirname(os.path.abspath(args.tty)),
                         exist_ok=True)
