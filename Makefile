@@ -8,8 +8,10 @@
 #                and APP=path/to/app.py override.
 #   make test    the whole suite: CPython (pytest over tests/ and
 #                host_tests/), then tests/ on the MicroPython unix port from
-#                .py sources, then from mpy-cross output, then Microdot's
-#                own test suite against ours (make compat).
+#                .py sources, then from mpy-cross output, then (with
+#                MicroPython's sources: firmware/sources.mk) frozen into the
+#                unix firmware and into the Pico's, in an emulator, then
+#                Microdot's own test suite against ours (make compat).
 
 SHELL := bash
 .DEFAULT_GOAL := help
@@ -49,7 +51,7 @@ APP ?= examples/hello.py
 help:
 	@echo 'make run     serve $(APP) on the MicroPython unix port (RUNTIME=cpython|micropython|micropython-mpy, APP=...)'
 	@echo 'make test    run the whole suite on CPython, MicroPython (.py) and MicroPython (.mpy)'
-	@echo 'make test-cpython | test-host | test-mpy-src | test-mpy-bin   one part of it'
+	@echo 'make test-cpython | test-host | test-mpy-src | test-mpy-bin | test-frozen-unix | test-pico   one part of it'
 	@echo 'make venv | deps | mpy | clean | distclean'
 
 # -- tools ---------------------------------------------------------------------
@@ -92,11 +94,13 @@ test:
 	$(MAKE) --no-print-directory test-cpython || status=1; \
 	$(MAKE) --no-print-directory test-mpy-src || status=1; \
 	$(MAKE) --no-print-directory test-mpy-bin || status=1; \
+	$(MAKE) --no-print-directory test-frozen-unix || status=1; \
+	$(MAKE) --no-print-directory test-pico || status=1; \
 	$(MAKE) --no-print-directory compat || status=1; \
 	$(VPY) tools/test_summary.py $(RESULTS) \
 	    'cpython=CPython (pytest)' \
 	    'mpy-src=micropython (source)' \
-	    'mpy-bin=micropython (mpy)' \
+	    'mpy-bin=micropython (mpy)' $(FIRMWARE_RESULTS) \
 	    'compat-cpython=Microdot 2.7.0 suite, CPython' \
 	    'compat-micropython-src=Microdot 2.7.0 suite, micropython (source)' \
 	    'compat-micropython-mpy=Microdot 2.7.0 suite, micropython (mpy)' \

@@ -20,6 +20,13 @@
 #   .venv/bin/python bench/run.py --only frozen --mpy-dir ... \
 #       --report build/bench/frozen.md                       (full sizes)
 #
+# With MicroPython's sources (MPY_DIR, or the bundle of ../shared/micropython
+# that firmware/sources.mk unpacks), the `pico` part also measures the heap
+# and the server path's clock cycles on an emulated Pico, both sides frozen
+# and from /lib (bench/pico.py; about ten minutes, half of it building the
+# reference's image the first time). That part alone:
+#   .venv/bin/python bench/run.py --only pico --report build/bench/pico.md
+#
 # Needs wrk (Debian: apt-get install wrk). The reference (Microdot 2.7.0),
 # uvicorn and gunicorn go into build/bench/venv, pinned in
 # bench/requirements.txt; never into .venv.
@@ -29,6 +36,10 @@
 BENCH_ARGS ?=
 # the frozen build freezes utemplate from deps/ too
 BENCH_NEEDS := $(VENV_STAMP) $(if $(MPY_DIR),$(DEPS_STAMP))
+# the on-chip part (bench/pico.py) builds Pico images and runs them in the
+# emulator (firmware/sources.mk, firmware/pico.mk)
+BENCH_NEEDS += $(if $(MPY_DIR),$(MPY_SOURCES) firmware-toolchain \
+    $(PICOTOOL_STAMP) $(PICO_NODE_STAMP))
 BENCH_MPY_DIR := $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)')
 
 bench: $(BENCH_NEEDS)

@@ -442,6 +442,9 @@ def render(results):
         for name in sorted(set(ours) | set(ref)):
             out.append('| {} | {} | {} |'.format(
                 name, _fmt(ours.get(name)), _fmt(ref.get(name))))
+    if results.get('pico'):
+        import pico
+        out += pico.render(results['pico'])
     out += ['', '## Reading these figures', '',
             '- One client with keep-alive is bound by the round trip '
             '(client, kernel, server in turn), not by the server alone; its '

@@ -46,6 +46,7 @@ sys.path.insert(0, BENCH)
 sys.path.insert(1, os.path.join(ROOT, 'host_tests'))
 
 import loadgen  # noqa: E402
+import pico  # noqa: E402
 import report  # noqa: E402
 from processes import free_port, is_listening  # noqa: E402
 
@@ -160,7 +161,8 @@ def machine_info():
         [MICROPYTHON, '-c', 'import sys; print(sys.version)'],
         capture_output=True, text=True).stdout.strip()
     wrk = subprocess.run(['wrk', '--version'], capture_output=True,
-                         text=True)
+                         text=True) if shutil.which('wrk') else \
+        subprocess.CompletedProcess([], 0, 'wrk: not installed', '')
     versions = run_checked([VENV_PY, '-c', (
         'import importlib.metadata as m; '
         'print(" ".join(p + " " + m.version(p) for p in '
@@ -891,7 +893,9 @@ def _ref_manifest_tree():
                  ROOT, 'firmware', 'unix_manifest.py'),
              'manifest.py': os.path.join(ROOT, 'manifest.py'),
              'modules': REF_SRC,
-             'deps': os.path.join(ROOT, 'deps')}
+             'deps': os.path.join(ROOT, 'deps'),
+             'boards/RPI_PICO/manifest.py': os.path.join(
+                 ROOT, 'boards', 'RPI_PICO', 'manifest.py')}
     for name, target in links.items():
         link = os.path.join(tree, name)
         os.makedirs(os.path.dirname(link), exist_ok=True)
@@ -1016,6 +1020,22 @@ def frozen_suite(interpreters, facts, quick):
 
 # -- main -------------------------------------------------------------------
 
+def pico_part(mpy_dir):
+    """bench/pico.py: heap and server-path cycles on the emulated Pico,
+    ours and the reference, frozen and from /lib."""
+    if not mpy_dir:
+        return {'skipped': 'needs MicroPython\'s sources (MPY_DIR, or the '
+                           'bundle in ../shared/micropython)'}
+    _ref_manifest_tree()
+    manifest = os.path.join(FIRMWARE, 'ref-tree', 'boards', 'RPI_PICO',
+                            'manifest.py')
+    try:
+        return pico.measure(manifest, os.path.join(MPY_OUT, 'ours'),
+                            os.path.join(MPY_OUT, 'ref'))
+    except pico.PicoBenchError as exc:
+        raise SystemExit('bench: pico: {}'.format(exc))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--quick', action='store_true',
@@ -1024,7 +1044,7 @@ def main(argv=None):
     parser.add_argument('--report', help='write the Markdown report here')
     parser.add_argument('--only', default='',
                         help='comma-separated parts: mpy,cpython,asgi,wsgi,'
-                        'memory,frozen,flash')
+                        'memory,frozen,flash,pico')
     parser.add_argument('--scenarios', default='',
                         help='comma-separated cases: ' + ','.join(SCENARIOS))
     parser.add_argument('--mpy-dir', default=os.environ.get('MPY_DIR'),
@@ -1034,11 +1054,13 @@ def main(argv=None):
     parser.add_argument('--rounds', type=int)
     parser.add_argument('--duration', type=float)
     args = parser.parse_args(argv)
-    if shutil.which('wrk') is None:
+    parts = set(filter(None, args.only.split(','))) or {
+        'mpy', 'cpython', 'asgi', 'wsgi', 'memory', 'frozen', 'flash',
+        'pico'}
+    if shutil.which('wrk') is None and parts & {'mpy', 'cpython', 'asgi',
+                                                'wsgi'}:
         raise SystemExit('bench: wrk not found (Debian: apt-get install wrk)')
     prepare()
-    parts = set(filter(None, args.only.split(','))) or {
-        'mpy', 'cpython', 'asgi', 'wsgi', 'memory', 'frozen', 'flash'}
     if args.quick:
         scenarios = ['hello']
         # and the browser's head on the unix port, where parsing it costs
@@ -1116,6 +1138,8 @@ def main(argv=None):
         results['memory'] = memory_suite(args.quick)
     if firmwares:
         results['frozen'] = frozen_suite(*firmwares, quick=args.quick)
+    if 'pico' in parts:
+        results['pico'] = pico_part(args.mpy_dir)
     results['seconds'] = time.monotonic() - started
     text = report.render(results)
     if args.out:

@@ -13,10 +13,17 @@ firmware/dist/<BOARD>-<micropython version>-<our version>.{uf2,bin} (the
 unix port: an executable without suffix), with a size report beside it
 (.size.txt). A missing tool stops the build with one line saying what to
 install. `make firmware BOARD=...` runs this script.
+
+--variant NAME builds something else from the same sources, for the tests
+and benchmarks: the upstream board definition with its own frozen modules
+only (--variant stock, what micropython.org ships), or with --manifest FILE
+frozen in place of ours (the benchmark's reference). It goes to
+firmware/build/<BOARD>-<NAME>/ and firmware/build/images/, never to dist/.
 """
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +34,7 @@ import bundle  # noqa: E402
 
 BUILD_ROOT = os.path.join(bundle.FIRMWARE_DIR, 'build')
 DIST = os.path.join(bundle.FIRMWARE_DIR, 'dist')
+IMAGES = os.path.join(BUILD_ROOT, 'images')   # --variant builds
 UNIX_MANIFEST = os.path.join(bundle.FIRMWARE_DIR, 'unix_manifest.py')
 
 # The unix port is built without the submodules it can do without:
@@ -46,13 +54,22 @@ def step(message):
     print('==> ' + message, flush=True)
 
 
-def clean_env():
+def clean_env(mpy_dir=None):
     """The environment without the variables of the make that called us
-    (BOARD=, PORT= ... would otherwise leak into MicroPython's makes)."""
+    (BOARD=, PORT= ... would otherwise leak into MicroPython's makes).
+
+    A source tree without its own .git (an unpacked tarball) gets a git
+    ceiling above it: MicroPython's version script would otherwise `git
+    describe` whatever repository encloses it (ours) and call the firmware
+    by our commit instead of its py/mpconfig.h version."""
     env = dict(os.environ)
     for name in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES',
                  'BOARD', 'BOARD_DIR', 'BUILD', 'PORT', 'VARIANT'):
         env.pop(name, None)
+    if mpy_dir and not os.path.exists(os.path.join(mpy_dir, '.git')):
+        ceiling = os.path.dirname(os.path.abspath(mpy_dir))
+        env['GIT_CEILING_DIRECTORIES'] = os.pathsep.join(
+            filter(None, [ceiling, env.get('GIT_CEILING_DIRECTORIES')]))
     return env
 
 
@@ -107,7 +124,9 @@ def picotool_dir(given):
     candidates = [given] if given else []
     exe = shutil.which('picotool')
     if exe:
-        candidates.append(os.path.dirname(os.path.realpath(exe)))
+        # <prefix>/bin/picotool: its package is <prefix>/lib/cmake/picotool
+        candidates.append(os.path.dirname(os.path.dirname(
+            os.path.realpath(exe))))
     for folder in candidates:
         for sub in ('', 'picotool', os.path.join('lib', 'cmake', 'picotool')):
             path = os.path.join(folder, sub)
@@ -129,11 +148,13 @@ def check_checkout(mpy_dir):
                          .format(mpy_dir))
 
 
-def port_make_args(board):
+def port_make_args(board, upstream=False):
     if board.port == 'unix':
         return list(UNIX_OPTIONS)
-    return ['BOARD={}'.format(board.name),
-            'BOARD_DIR={}'.format(board.board_dir)]
+    args = ['BOARD={}'.format(board.name)]
+    if not upstream:
+        args.append('BOARD_DIR={}'.format(board.board_dir))
+    return args
 
 
 def clone_pinned(board, jobs):
@@ -159,17 +180,22 @@ def clone_pinned(board, jobs):
 
 # -- building ------------------------------------------------------------------
 
-def build(board, mpy_dir, jobs, picotool):
-    build_dir = os.path.join(BUILD_ROOT, board.name)
+def build(board, mpy_dir, jobs, picotool, variant=None, manifest=None):
+    build_dir = os.path.join(BUILD_ROOT, board.name + (
+        '-' + variant if variant else ''))
     port_dir = os.path.join(mpy_dir, 'ports', board.port)
     step('building mpy-cross')
-    run(['make', '-C', os.path.join(mpy_dir, 'mpy-cross'), '-j', str(jobs)])
+    env = clean_env(mpy_dir)
+    run(['make', '-C', os.path.join(mpy_dir, 'mpy-cross'), '-j', str(jobs)],
+        env=env)
     step('building {} ({} port) into {}'.format(board.name, board.port,
                                                build_dir))
     argv = ['make', '-C', port_dir, '-j', str(jobs),
-            'BUILD={}'.format(build_dir)] + port_make_args(board)
-    env = clean_env()
-    if board.port == 'unix':
+            'BUILD={}'.format(build_dir)] + port_make_args(board,
+                                                          bool(variant))
+    if manifest:
+        argv.append('FROZEN_MANIFEST={}'.format(os.path.abspath(manifest)))
+    elif board.port == 'unix' and not variant:
         argv.append('FROZEN_MANIFEST={}'.format(UNIX_MANIFEST))
     if board.port == 'rp2' and picotool:
         # Through the environment: CMAKE_ARGS= on the command line would
@@ -226,7 +252,8 @@ def frozen_modules(build_dir):
     return modules
 
 
-def size_report(board, name, build_dir, image, mpy_version, seconds):
+def size_report(board, name, build_dir, image, mpy_version, seconds,
+                variant=None):
     lines = ['{}: MicroPython {}, bundle {}, {} port'.format(
         name, mpy_version, bundle.our_version(), board.port),
         'build time: {:.0f} s'.format(seconds),
@@ -245,9 +272,117 @@ def size_report(board, name, build_dir, image, mpy_version, seconds):
                      sum(modules.values()) - sum(ours.values())))
     for rel in sorted(ours):
         lines.append('  {:7d}  {}'.format(ours[rel], rel))
-    if not ours:
+    if not ours and not variant:
         raise BuildError('no module of the bundle was frozen into ' + name)
     return '\n'.join(lines) + '\n'
+
+
+# -- the figures the docs quote ------------------------------------------------
+# `make firmware` rewrites the part of boards/<BOARD>/README.md and of
+# docs/firmware.md between these markers with the build it just made.
+
+DOCS = os.path.join(bundle.ROOT, 'docs', 'firmware.md')
+BEGIN = '<!-- sizes: written by make firmware -->'
+END = '<!-- end of sizes -->'
+FIRMWARE_AREA_KIB = {'RPI_PICO': 640, 'RPI_PICO_W': 1200}
+TABLE_HEAD = ['| build | flash (text + data) | added by the bundle | frozen '
+              'modules of the bundle |', '|---|---|---|---|']
+
+
+def report_facts(path):
+    """Figures of a .size.txt: text, data, bss, modules, mpy_bytes,
+    seconds, version line; None where absent."""
+    facts = {}
+    with open(path) as f:
+        text = f.read()
+    facts['title'] = text.split('\n', 1)[0]
+    for key, pattern in (
+            ('text', r'ELF: text (\d+) \+ data (\d+)'),
+            ('static', r'static RAM data \+ bss = (\d+)'),
+            ('modules', r'bundle \((\d+) modules, (\d+) bytes'),
+            ('seconds', r'build time: (\d+) s')):
+        match = re.search(pattern, text)
+        facts[key] = tuple(int(g) for g in match.groups()) if match else None
+    return facts
+
+
+def _replace_block(path, lines):
+    with open(path) as f:
+        text = f.read()
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        return False
+    new = text[:start] + '\n'.join([BEGIN] + lines + [END]) + \
+        text[end + len(END):]
+    if new != text:
+        with open(path, 'w') as f:
+            f.write(new)
+    return True
+
+
+def _table_rows(path):
+    with open(path) as f:
+        text = f.read()
+    start, end = text.find(BEGIN), text.find(END)
+    rows = {}
+    for line in text[start:end].splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if line.startswith('|') and len(cells) == 4 and \
+                not cells[0].startswith(('build', '---')):
+            rows[cells[0]] = line
+    return rows
+
+
+def write_size_docs(board, report_path, stock_report_path, compiler):
+    """The board's README block and its row of docs/firmware.md."""
+    facts = report_facts(report_path)
+    if not facts['text'] or not facts['modules']:
+        return
+    flash = sum(facts['text'])
+    stock = report_facts(stock_report_path) if stock_report_path and \
+        os.path.exists(stock_report_path) else None
+    added = flash - sum(stock['text']) if stock and stock['text'] else None
+    area = FIRMWARE_AREA_KIB.get(board.name)
+    count, mpy_bytes = facts['modules']
+    row = '| {} | {:,} bytes{} | {} | {}, {:,} bytes of .mpy |'.format(
+        board.name, flash, ' (of {} KiB)'.format(area) if area else '',
+        '+{:,} bytes'.format(added) if added is not None else 'not measured',
+        count, mpy_bytes)
+    rows = _table_rows(DOCS) if os.path.exists(DOCS) else {}
+    rows[board.name] = row
+    _replace_block(DOCS, TABLE_HEAD + [rows[k] for k in sorted(rows)])
+    readme = os.path.join(bundle.BOARDS_DIR, board.name, 'README.md')
+    if not os.path.exists(readme):
+        return
+    lines = ['{} ({}).'.format(facts['title'], compiler), '',
+             '| | flash (text + data) | static RAM (data + bss) |',
+             '|---|---|---|']
+    if stock and stock['text']:
+        lines.append('| upstream {} (same sources) | {:,} bytes | {:,} '
+                     'bytes |'.format(board.name, sum(stock['text']),
+                                      stock['static'][0]))
+    lines.append('| with the bundle | {:,} bytes | {:,} bytes |'.format(
+        flash, facts['static'][0]))
+    if added is not None:
+        lines.append('| difference | +{:,} bytes | {:+,} bytes |'.format(
+            added, facts['static'][0] - stock['static'][0]))
+    lines += ['', 'The bundle: {} frozen modules, {:,} bytes of .mpy (the '
+              'image\'s `.size.txt` lists them).'.format(count, mpy_bytes)]
+    if area:
+        lines.append('The firmware area is {} KiB, so {:,} bytes of it stay '
+                     'free.'.format(area, area * 1024 - flash))
+    _replace_block(readme, lines)
+
+
+def compiler_version(board):
+    cc = {'rp2': 'arm-none-eabi-gcc', 'esp32': 'xtensa-esp32-elf-gcc'}.get(
+        board.port, 'cc')
+    try:
+        out = subprocess.run([cc, '--version'], capture_output=True,
+                             text=True).stdout
+    except OSError:
+        return cc
+    return out.split('\n', 1)[0].strip() or cc
 
 
 def main(argv=None):
@@ -259,7 +394,13 @@ def main(argv=None):
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 2)
     parser.add_argument('--picotool-dir', default=os.environ.get(
         'PICOTOOL_DIR'), help='an installed picotool (rp2 boards)')
+    parser.add_argument('--variant', help='stock, or a name for --manifest: '
+                        'the upstream board, into firmware/build/images/')
+    parser.add_argument('--manifest', help='with --variant: freeze this '
+                        'manifest instead of the bundle')
     args = parser.parse_args(argv)
+    if args.manifest and not args.variant:
+        parser.error('--manifest needs --variant NAME')
     board = bundle.board(args.board)
     started = time.monotonic()
     try:
@@ -283,16 +424,27 @@ def main(argv=None):
                 print('note: no installed picotool found (PICOTOOL_DIR); the '
                       'pico-sdk will download and build one (needs internet)',
                       flush=True)
-        build_dir, image = build(board, mpy_dir, args.jobs, picotool)
+        build_dir, image = build(board, mpy_dir, args.jobs, picotool,
+                                 args.variant, args.manifest)
         name = bundle.firmware_name(board.name, mpy_version)
-        os.makedirs(DIST, exist_ok=True)
-        target = os.path.join(DIST, name)
+        out = DIST
+        if args.variant:
+            name = '{}-{}-{}{}'.format(board.name, mpy_version, args.variant,
+                                       board.suffix)
+            out = IMAGES
+        os.makedirs(out, exist_ok=True)
+        target = os.path.join(out, name)
         shutil.copyfile(image, target)
         shutil.copymode(image, target)
         report = size_report(board, name, build_dir, image, mpy_version,
-                             time.monotonic() - started)
+                             time.monotonic() - started, args.variant)
         with open(target + '.size.txt', 'w') as f:
             f.write(report)
+        if not args.variant:
+            stock = os.path.join(IMAGES, '{}-{}-stock{}.size.txt'.format(
+                board.name, mpy_version, board.suffix))
+            write_size_docs(board, target + '.size.txt', stock,
+                            compiler_version(board))
     except BuildError as exc:
         print('build_firmware: error: {}'.format(exc), file=sys.stderr)
         return 2

@@ -2,14 +2,16 @@
 """Copy the compiled bundle to a board that runs stock MicroPython.
 
     python3 firmware/deploy_bundle.py --port PORT [--resume] [--no-deps]
-                                      [--mpy build/mpy] [--mpy-deps DIR]
+                                      [--index URL] [--mpy build/mpy]
+                                      [--mpy-deps DIR]
 
 Takes the mpy-cross output of `make mpy` (build/mpy/ and build/mpy-deps/),
 leaves out the CPython-only modules (CPYTHON_ONLY of manifest.py), and
 copies microdot/ and utemplate/ into the board's lib/ with mpremote,
 replacing what an earlier deploy left there. Then, unless --no-deps, it
 installs pyjwt (with hmac) from the MicroPython package index with
-`mpremote mip install` (the host needs internet for that). --resume
+`mpremote mip install` (the host needs internet for that, or a package
+index of your own: --index URL, as mip's --index takes it). --resume
 connects without a soft reset (needed for the unix port behind a pty).
 `make deploy PORT=...` runs this script.
 """
@@ -95,7 +97,7 @@ def stage(mpy, mpy_deps, dest=STAGE):
     return staged
 
 
-def deploy(port, staged, target='lib', resume=False, deps=True):
+def deploy(port, staged, target='lib', resume=False, deps=True, index=None):
     mpremote = mpremote_path()
     connect = [mpremote, 'connect', port] + (['resume'] if resume else [])
     code = CLEAN_ON_BOARD.format(packages=[p for p, _ in staged],
@@ -107,7 +109,10 @@ def deploy(port, staged, target='lib', resume=False, deps=True):
     if subprocess.run(argv).returncode:
         raise DeployError('mpremote could not copy the bundle to ' + port)
     if deps:
-        argv = connect + ['mip', 'install', '--target', target] + list(MIP_DEPS)
+        argv = connect + ['mip', 'install', '--target', target]
+        if index:
+            argv += ['--index', index]
+        argv += list(MIP_DEPS)
         print('$ ' + ' '.join(argv), flush=True)
         if subprocess.run(argv).returncode:
             raise DeployError('mip could not install {} (the host needs '
@@ -128,13 +133,16 @@ def main(argv=None):
                         help='connect without a soft reset')
     parser.add_argument('--no-deps', dest='deps', action='store_false',
                         help="don't mip install pyjwt")
+    parser.add_argument('--index', default=None,
+                        help='the package index mip installs pyjwt from')
     args = parser.parse_args(argv)
     try:
         if not args.port:
             raise DeployError('give the board: PORT=/dev/ttyACM0 (or '
                               '--port)')
         staged = stage(args.mpy, args.mpy_deps)
-        deploy(args.port, staged, args.target, args.resume, args.deps)
+        deploy(args.port, staged, args.target, args.resume, args.deps,
+               args.index)
     except DeployError as exc:
         print('deploy_bundle: error: {}'.format(exc), file=sys.stderr)
         return 2

@@ -4,18 +4,25 @@
 #   make firmware BOARD=RPI_PICO_W [MPY_DIR=~/micropython]
 #                       build firmware/dist/<BOARD>-<mpy ver>-<our ver>.uf2|.bin
 #                       (BOARD: unix RPI_PICO RPI_PICO_W ESP32_GENERIC
-#                       ESP32_GENERIC_S3); without MPY_DIR the pinned release
-#                       of firmware/pinned.env is cloned into firmware/build/
+#                       ESP32_GENERIC_S3); without MPY_DIR, from the bundle
+#                       of ../shared/micropython when it is there (see
+#                       firmware/sources.mk), else the pinned release of
+#                       firmware/pinned.env is cloned into firmware/build/
+#   make test-pico | test-frozen-unix | pico-emulator   see firmware/pico.mk
 #   make flash BOARD=RPI_PICO_W [PORT=/dev/ttyACM0 | PORT=/media/me/RPI-RP2]
 #   make deploy PORT=/dev/ttyACM0
 #                       copy the mpy-cross output of the bundle to a board
 #                       running stock MicroPython (and mip install pyjwt;
-#                       NO_DEPS=1 skips that, RESUME=1 for the virtual board)
+#                       NO_DEPS=1 skips that, INDEX=URL names the package
+#                       index, RESUME=1 for the virtual board)
 #   make package-json   regenerate package.json (mip) from modules/
 #   make virtual-board  the unix port behind a pty, for mpremote (needs socat)
 #   make firmware-tools install socat (for the virtual-board tests)
 
 FIRMWARE_BOARDS := unix RPI_PICO RPI_PICO_W ESP32_GENERIC ESP32_GENERIC_S3
+
+# MPY_DIR (or the bundle of ../shared/micropython), picotool, the toolchain
+include firmware/sources.mk
 
 .PHONY: firmware flash deploy package-json virtual-board firmware-tools \
         firmware-clean
@@ -24,7 +31,9 @@ define need_board
 	@test -n '$(BOARD)' || { echo 'give BOARD=<one of: $(FIRMWARE_BOARDS)>'; exit 2; }
 endef
 
-firmware: $(VENV_STAMP) $(DEPS_STAMP)
+# rp2 boards need the Arm toolchain and picotool (built from the bundle).
+firmware: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_SOURCES) \
+          $(if $(filter RPI_PICO%,$(BOARD)),firmware-toolchain $(PICOTOOL_STAMP))
 	$(need_board)
 	$(VPY) firmware/build_firmware.py '$(BOARD)' $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)')
 
@@ -34,7 +43,7 @@ flash: $(VENV_STAMP)
 
 deploy: $(VENV_STAMP) mpy
 	@test -n '$(PORT)' || { echo 'give PORT=<serial port of the board>, e.g. PORT=/dev/ttyACM0'; exit 2; }
-	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume)
+	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume) $(if $(INDEX),--index '$(INDEX)')
 
 package-json: $(VENV_STAMP)
 	$(VPY) firmware/make_package_json.py
@@ -55,3 +64,6 @@ firmware-clean:
 
 # the virtual-board tests of `make test` need socat
 test test-cpython test-host: firmware-tools
+
+# the suite on the frozen unix image and on the emulated Pico
+include firmware/pico.mk

@@ -4,9 +4,12 @@ board.
 Always: the pinned release matches our mpy-cross, the board definitions,
 the image names, the one-line errors for a missing toolchain, package.json,
 and the release workflow (actionlint). With MPY_DIR set to a MicroPython
-checkout (and a C toolchain): `BOARD=unix` is built with the bundle frozen
-in, and the shared tests/ suite and an app over mpremote run on it with no
-source on the module path. Nothing here builds firmware without MPY_DIR.
+checkout (and a C toolchain; the Makefile sets it from ../shared/micropython):
+`BOARD=unix` is built with the bundle frozen in, and an app runs on it over
+mpremote with no source on the module path. The shared tests/ suite runs on
+that image in `make test-frozen-unix` (its own line in `make test`), and on
+the Pico image in `make test-pico`; host_tests/test_pico.py drives the
+emulated Pico with mpremote. Nothing here builds firmware without MPY_DIR.
 """
 
 import glob
@@ -294,21 +297,6 @@ def test_unix_firmware_has_the_bundle_frozen(unix_firmware, tmp_path):
 
 
 @FIRMWARE_TIMEOUT
-def test_shared_suite_passes_on_the_frozen_unix_firmware(unix_firmware):
-    result = subprocess.run(
-        [unix_firmware, os.path.join(ROOT, 'tools', 'mpy_test_runner.py'),
-         '--label', 'frozen firmware', os.path.join(ROOT, 'tests')],
-        capture_output=True, text=True, cwd=ROOT, env=frozen_env(),
-        timeout=900)
-    summary = [line for line in result.stdout.splitlines()
-               if line.startswith('frozen firmware:')]
-    assert result.returncode == 0 and summary, (
-        '\n'.join(l for l in result.stdout.splitlines()
-                  if not l.startswith(('SKIP', 'PASS'))) + result.stderr)
-    assert re.search(r'[1-9]\d* passed, 0 failed', summary[-1]), summary
-
-
-@FIRMWARE_TIMEOUT
 def test_app_runs_on_the_frozen_firmware_over_mpremote(unix_firmware,
                                                        tmp_path):
     if shutil.which('socat') is None:
@@ -342,3 +330,36 @@ def test_app_runs_on_the_frozen_firmware_over_mpremote(unix_firmware,
         assert response.text == 'frozen in firmware'
     assert not glob.glob(str(tmp_path / 'board' / 'lib' / '*'))
 
+
+
+# -- picotool, the release's emulator tests ----------------------------------
+
+def test_an_installed_picotool_on_path_is_found(tmp_path, monkeypatch):
+    # <prefix>/bin/picotool and <prefix>/lib/cmake/picotool, as `make
+    # install` lays them out; it used to look in <prefix>/bin/lib/cmake
+    package = tmp_path / 'lib' / 'cmake' / 'picotool'
+    package.mkdir(parents=True)
+    (package / 'picotoolConfig.cmake').write_text('# found\n')
+    (tmp_path / 'bin').mkdir()
+    exe = tmp_path / 'bin' / 'picotool'
+    exe.write_text('#!/bin/sh\n')
+    exe.chmod(0o755)
+    monkeypatch.setenv('PATH', str(tmp_path / 'bin'))
+    sys.path.insert(0, os.path.join(ROOT, 'firmware'))
+    import build_firmware
+    assert build_firmware.picotool_dir(None) == str(package)
+    assert build_firmware.picotool_dir(str(tmp_path / 'none')) == \
+        str(package)
+
+
+def test_workflow_tests_the_images_in_the_emulator_before_uploading():
+    with open(WORKFLOW) as f:
+        text = f.read()
+    job = text[text.index('  unix-and-rp2:'):text.index('  esp32:')]
+    suite = job.index('tools/pico_suite.py')
+    assert job.index('firmware/build_firmware.py') < suite < \
+        job.index('actions/upload-artifact')
+    assert 'tools/mpy_test_runner.py' in job
+    assert 'bootrom_from_ts.py' in job and 'npm ci' in job
+    release = text[text.index('  release:'):]
+    assert 'needs: [unix-and-rp2, esp32]' in release

@@ -37,6 +37,30 @@ def skip_on_micropython(reason):
         skip(reason)
 
 
+def skip_on_small_heap(kib, what):
+    """Skip on a MicroPython heap smaller than ``kib`` KiB (a board's),
+    saying what needs that much: tests sized for a host (bodies of 64 KiB
+    and more, thousands of pieces kept) do not fit in a Pico's 220 KiB."""
+    __tracebackhide__ = True
+    if IS_MICROPYTHON:
+        import gc
+        size = gc.mem_free() + gc.mem_alloc()
+        if size < kib * 1024:
+            skip('{} needs a heap of {} KiB; this one has {} KiB'.format(
+                what, kib, size // 1024))
+
+
+def skip_without_sockets():
+    """Skip where MicroPython has no socket module (a board without a
+    network, such as the Pico): the test serves over real sockets."""
+    __tracebackhide__ = True
+    try:
+        import socket  # noqa: F401
+    except ImportError:
+        skip('no socket module here (a board without a network, such as '
+             'the Pico): this test serves over real sockets')
+
+
 def run(coro):
     """Run a coroutine to completion on a fresh event loop; return its value."""
     import asyncio

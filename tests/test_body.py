@@ -1,7 +1,7 @@
 """body.ChunkedBodyReader over a Connection: decoding, the bytes given
 back with unread(), errors, and (on MicroPython) what reading leaves to
 the garbage collector."""
-from support import raises, IS_MICROPYTHON, skip
+from support import raises, IS_MICROPYTHON, skip, skip_on_small_heap
 
 from microdot.body import ChunkedBodyReader, LengthBodyReader
 from microdot import AsyncBytesIO
@@ -52,6 +52,7 @@ async def test_a_read_never_waits_for_more_than_arrived():
 
 
 async def test_read_up_to_and_unread_give_the_body_back_in_order():
+    skip_on_small_heap(1024, 'a 3000-byte body kept in 1-byte pieces (thousands of small objects)')
     data = pattern(3000)
     for sizes in ([5000], [1], [300, 17]):
         body = reader(chunked(data, [1000, 333]), sizes)
@@ -147,6 +148,7 @@ async def test_a_body_cut_short_is_an_eof_error():
 
 
 def test_reading_a_chunked_body_copies_nothing_more_than_its_framing():
+    skip_on_small_heap(1024, 'a 128 KiB body and its chunked copy')
     # What reading a body in 1 KiB pieces leaves to the GC, chunked and with
     # a Content-Length, over the same in-memory connection: the pieces the
     # stream hands out are the same. A chunked read used to copy every

@@ -3,7 +3,7 @@ size: a read that spans two socket reads comes whole, bytes past one read
 stay buffered for the next (and past a body, for the next request), and
 (on MicroPython) a small read from a larger buffered piece copies only
 what it returns."""
-from support import raises, IS_MICROPYTHON, skip
+from support import raises, IS_MICROPYTHON, skip, skip_on_small_heap
 
 from microdot.body import ChunkedBodyReader, LengthBodyReader
 from microdot import AsyncBytesIO
@@ -280,6 +280,7 @@ def check_per_byte(name, figure, bound):
 
 
 def test_small_reads_from_larger_socket_reads_copy_what_they_return():
+    skip_on_small_heap(1024, 'a 64 KiB body and 64 KiB of lines')
     if not IS_MICROPYTHON:
         skip('measured with MicroPython\'s gc.mem_alloc()')
     data = pattern(SIZE)

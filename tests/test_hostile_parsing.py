@@ -444,8 +444,15 @@ async def test_very_long_path_segments_are_414_not_500():
         return str(len(path))
 
     client = TestClient(app)
-    assert (await client.get('/users/' + '1' * 300)).status_code == 200
-    assert (await client.get('/files/' + 'a/' * 150)).text == '300'
+    # The rp2 port's regex engine has less stack: a segment of about 100
+    # characters is already refused there (414; measured on the emulated
+    # Pico, how many depends on how deep the caller's stack is: 100 routed
+    # from the REPL, 80 under the test runner). The unix port and CPython
+    # route 300.
+    routed = 60 if sys.platform == 'rp2' else 300
+    assert (await client.get('/users/' + '1' * routed)).status_code == 200
+    assert (await client.get('/files/' + 'a/' * (routed // 2))).text == \
+        str(routed)
     for path in ('/users/' + '1' * 1900, '/files/' + 'a' * 1900,
                  '/files/' + 'a/' * 950):
         res = await client.get(path)

@@ -10,7 +10,7 @@ import json
 from microdot.compat import unix_time
 from microdot.hs256 import (b64url_decode, b64url_encode, equal,
                             hmac_sha256, signature, verify)
-from support import raises
+from support import raises, skip
 
 KEY = 'a-32-byte-long-key-for-the-tests!'
 # made by PyJWT: jwt.encode({'user': 'joe', 'n': 1}, KEY, algorithm='HS256')
@@ -126,6 +126,10 @@ def test_equal_reads_every_byte_even_after_a_difference():
 
 def test_unix_time_counts_from_1970():
     # after 2023-11-14 on any port, also those whose clock starts in 2000
+    import time
+    if time.gmtime()[0] < 2023:
+        skip('this board\'s clock is not set (a Pico\'s starts at '
+             '2021-01-01 until something sets it): no date to compare with')
     assert unix_time() > 1700000000
 
 

@@ -19,8 +19,13 @@ GZ = b'\x1f\x8b pretend this is gzip'
 def temp_dir():
     if IS_MICROPYTHON:
         import time
-        path = (os.getenv('TMPDIR') or '/tmp') + '/mdfw-static-{}'.format(
-            time.ticks_us())
+        getenv = getattr(os, 'getenv', None)    # boards have none
+        top = (getenv and getenv('TMPDIR')) or '/tmp'
+        try:
+            os.mkdir(top)                       # a board's has no /tmp
+        except OSError:
+            pass
+        path = top + '/mdfw-static-{}'.format(time.ticks_us())
         os.mkdir(path)
         return path
     import tempfile

@@ -8,6 +8,8 @@ server's sweeper looks at deadlines once a second, so a deadline is acted
 on up to a second after it passes."""
 import asyncio
 
+from support import skip_without_sockets
+
 from microdot import Microdot
 from microdot.websocket import (WebSocket, WebSocketError, with_websocket,
                                 websocket_wrapper)
@@ -95,6 +97,7 @@ async def _serve(app, port, failures):
 
 async def start(app):
     """Serve ``app`` on a free port of 127.0.0.1: (port, task)."""
+    skip_without_sockets()
     try:
         import random
         base = 20000 + random.getrandbits(14) * 2

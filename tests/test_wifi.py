@@ -20,6 +20,20 @@ def has_wlan():
         return False
 
 
+def has_socket():
+    try:
+        import socket  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def skip_without_a_network():
+    if not has_socket():
+        skip('no network at all on this board: connect() raises (see '
+             'test_connect_without_any_network_says_so)')
+
+
 def with_settings(text, check):
     """Write `text` to the settings file, call check(path), remove it."""
     with open(SETTINGS, 'w') as f:
@@ -33,12 +47,14 @@ def with_settings(text, check):
 def test_connect_without_wlan_returns_none():
     if has_wlan():
         skip('this port has network.WLAN: connect() would really join')
+    skip_without_a_network()
     assert wifi.connect() is None
 
 
 def test_connect_without_wlan_ignores_the_settings_file():
     if has_wlan():
         skip('this port has network.WLAN: connect() would really join')
+    skip_without_a_network()
     text = '{"ssid": "lab", "password": "secret"}'
     assert with_settings(text, lambda p: wifi.connect(settings=p)) is None
     assert wifi.connect(settings='no-such-file.json') is None
@@ -100,3 +116,27 @@ def test_read_settings_rejects_bad_timeout_and_retries():
     expect_error('{"ssid": "lab", "timeout": 0}', '"timeout"')
     expect_error('{"ssid": "lab", "timeout": "10"}', '"timeout"')
     expect_error('{"ssid": "lab", "retries": -1}', '"retries"')
+
+
+def test_connect_without_any_network_says_so():
+    # a Pico without W: no network module, no socket module. It used to
+    # print "using the host network", and the app died later on a bare
+    # "no module named 'socket'".
+    if has_socket():
+        skip('this port has a socket module (the no-network case is a '
+             'board such as the Pico, tested there)')
+    with raises(ImportError) as caught:
+        wifi.connect()
+    assert 'has no network' in str(caught.value)
+    assert 'Pico W' in str(caught.value)
+
+
+def test_serving_without_any_network_says_so():
+    if has_socket():
+        skip('this port has a socket module (the no-network case is a '
+             'board such as the Pico, tested there)')
+    from microdot import Microdot
+    with raises(ImportError) as caught:
+        Microdot().run(host='127.0.0.1', port=5000)
+    assert 'has no network' in str(caught.value)
+    assert 'no module named' not in str(caught.value)

@@ -1,5 +1,5 @@
 """microdot.wsframe: the WebSocket frame codec, fed bytes without sockets."""
-from support import raises
+from support import raises, skip_on_small_heap
 
 from microdot import wsframe
 from microdot.wsframe import (FrameParser, FrameError, encode_frame,
@@ -91,6 +91,7 @@ def test_binary_messages_are_bytes_and_text_messages_str():
 
 
 def test_frames_fed_one_byte_at_a_time_give_the_same_events():
+    skip_on_small_heap(1024, 'a 64 KiB frame and its copies')
     data = client_frame(TEXT, 'x' * 300) + client_frame(PING, b'p') + \
         client_frame(BINARY, bytes(range(256)) * 300)
     expected = [(TEXT, 'x' * 300), (PING, b'p'),
@@ -101,6 +102,7 @@ def test_frames_fed_one_byte_at_a_time_give_the_same_events():
 
 
 def test_all_three_length_forms_are_parsed():
+    skip_on_small_heap(1024, 'a 64 KiB frame and its copies')
     for size in (0, 1, 125, 126, 127, 65535, 65536, 70000):
         payload = bytes(i & 0xff for i in range(size))
         assert events_of(client_frame(BINARY, payload),

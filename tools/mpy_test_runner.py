@@ -10,8 +10,16 @@ Options:
     --results FILE      also write "passed failed skipped" to FILE
     --require-mpy PKG   fail unless every loaded module of package PKG came
                         from a .mpy file (proves no .py source was used)
+    --progress          print each test's name as it starts, and the
+                        seconds each module took (for slow runs, such as
+                        on a board)
+    --require-frozen PKG
+                        fail if package PKG was imported from a file, not
+                        from the firmware's frozen modules (its __path__
+                        starts with ".frozen")
 
-Without paths it runs tests/ . Every top-level callable named ``test_*`` of
+Without paths it runs tests/ . Test modules are test_*.py files, or
+test_*.mpy (mpy-cross output, as copied to a board). Every top-level callable named ``test_*`` of
 each module is called (in name order); a returned coroutine is run with
 asyncio.run(). A test passes if it returns, is skipped if it raises the
 SkipTest of tests/support.py, and fails on any other exception. A module that
@@ -23,6 +31,7 @@ failed or no test ran.
 import gc
 import os
 import sys
+import time
 
 
 def usage_error(message):
@@ -31,16 +40,21 @@ def usage_error(message):
 
 
 def parse_args(argv):
-    options = {'label': 'micropython', 'results': None, 'require_mpy': None}
+    options = {'label': 'micropython', 'results': None, 'require_mpy': None,
+               'require_frozen': None, 'progress': False}
     paths = []
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg in ('--label', '--results', '--require-mpy'):
+        if arg in ('--label', '--results', '--require-mpy',
+                   '--require-frozen'):
             if i + 1 >= len(argv):
                 usage_error(arg + ' needs a value')
             options[arg[2:].replace('-', '_')] = argv[i + 1]
             i += 2
+        elif arg == '--progress':
+            options['progress'] = True
+            i += 1
         elif arg.startswith('--'):
             usage_error('unknown option ' + arg)
         else:
@@ -62,8 +76,9 @@ def split_path(path):
     slash = path.rfind('/')
     directory = path[:slash] if slash > 0 else ('/' if slash == 0 else '.')
     name = path[slash + 1:]
-    if name.endswith('.py'):
-        name = name[:-3]
+    for suffix in ('.py', '.mpy'):
+        if name.endswith(suffix):
+            name = name[:-len(suffix)]
     return directory, name
 
 
@@ -73,9 +88,10 @@ def discover(paths):
     for path in paths:
         if is_dir(path):
             for name in sorted(os.listdir(path)):
-                if name.startswith('test_') and name.endswith('.py'):
-                    found.append((path.rstrip('/') or '/', name[:-3]))
-        elif path.endswith('.py') and not is_dir(path):
+                if name.startswith('test_') and is_module(name):
+                    found.append((path.rstrip('/') or '/',
+                                  name[:name.rfind('.')]))
+        elif is_module(path) and not is_dir(path):
             try:
                 os.stat(path)
             except OSError:
@@ -84,6 +100,10 @@ def discover(paths):
         else:
             usage_error('not a test file or directory: ' + path)
     return found
+
+
+def is_module(name):
+    return name.endswith('.py') or name.endswith('.mpy')
 
 
 def is_skip(exc):
@@ -141,7 +161,7 @@ def run_test(title, func, counts):
         counts.passed += 1
 
 
-def run_module(directory, name, counts):
+def run_module(directory, name, counts, progress=False):
     if directory not in sys.path:
         sys.path.insert(1, directory)
     try:
@@ -158,6 +178,8 @@ def run_module(directory, name, counts):
         func = getattr(module, attr)
         if not callable(func):
             continue
+        if progress:
+            print('  ' + attr)
         run_test(name + '.' + attr, func, counts)
         func = None
         gc.collect()
@@ -183,13 +205,36 @@ def check_mpy_only(package, counts):
                 package, name, path))
 
 
+def check_frozen(package, counts):
+    module = sys.modules.get(package)
+    where = getattr(module, '__path__', None) if module else None
+    if module is None:
+        return  # these tests did not need it (they skipped, say)
+    if isinstance(where, str) and where.startswith('.frozen'):
+        return
+    counts.failed += 1
+    print('FAIL --require-frozen {}: not from the frozen modules ({})'.format(
+        package, where or getattr(module, '__file__', '?')))
+
+
 def main():
     options, paths = parse_args(sys.argv[1:])
     counts = Counts()
     for directory, name in discover(paths):
-        run_module(directory, name, counts)
+        if options['progress']:
+            started = time.ticks_ms()
+            print('RUN  ' + name)
+        run_module(directory, name, counts, options['progress'])
+        if options['progress']:
+            print('     {} took {} s ({} passed, {} failed, {} skipped so '
+                  'far)'.format(name, time.ticks_diff(time.ticks_ms(),
+                                                      started) // 1000,
+                                counts.passed, counts.failed,
+                                counts.skipped))
     if options['require_mpy']:
         check_mpy_only(options['require_mpy'], counts)
+    if options['require_frozen']:
+        check_frozen(options['require_frozen'], counts)
     summary = '{} passed, {} failed, {} skipped'.format(
         counts.passed, counts.failed, counts.skipped)
     if counts.passed + counts.failed + counts.skipped == 0:

@@ -41,6 +41,22 @@ def unix_time():
     return now
 
 
+# What a board without a network (a Pico, no socket module) is told.
+NO_NETWORK = ('this board has no network (its firmware has no socket '
+              'module): serve from one with Wi-Fi, such as a Pico W, or '
+              'call the app through microdot.test_client')
+
+
+def socket_module():
+    """The socket module; where there is none, an ImportError saying
+    what that means rather than naming the module."""
+    try:
+        import socket
+    except ImportError:
+        raise ImportError(NO_NETWORK)
+    return socket
+
+
 def is_disconnect(exc):
     """True when an exception only says that the peer closed the connection."""
     if isinstance(exc, _DISCONNECT_TYPES):
@@ -136,7 +152,7 @@ else:
         connection only (the listening task would end, and the server stop
         answering for good), and a connection is one small object, not a
         Stream with its dict of extra info and output buffer."""
-        import socket
+        socket = socket_module()
         family, _, _, _, address = socket.getaddrinfo(host, port)[0]
         sock = socket.socket(family)
         sock.setblocking(False)

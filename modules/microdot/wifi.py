@@ -12,7 +12,9 @@ On a board, put a ``wifi.json`` next to your app::
     app.run(port=80)
 
 On the unix port and on CPython, which have no ``network.WLAN``, connect()
-prints a note and returns None: the machine's own network is used. Keep
+prints a note and returns None: the machine's own network is used. On a
+board with no network at all (a Pico without W) it raises an ImportError
+that says so. Keep
 the password out of your repository: wifi.json lives on the board only.
 """
 
@@ -84,6 +86,8 @@ def connect(ssid=None, password=None, settings=SETTINGS, timeout=None,
     """
     network, WLAN = _wlan_class()
     if WLAN is None:
+        from .compat import socket_module
+        socket_module()     # no network at all: an error that says so
         print('wifi: no Wi-Fi on this port: using the host network')
         return None
     conf = dict(_DEFAULTS)
