@@ -102,9 +102,8 @@ async def main():
                                                                'PONG'],
           (res.status_code, received))
     res = await client.get('/events')
-    check('SSE', [e['data'] for e in res.events] == [{'i': 0}, {'i': 1},
-                                                      {'i': 2}],
-          res.events)
+    check('SSE', [e['data_json'] for e in res.events] == [
+        {'i': 0}, {'i': 1}, {'i': 2}], res.events)
     res = await client.post('/login', body='user=lin', headers={
         'Content-Type': 'application/x-www-form-urlencoded'})
     res = await client.get('/me')
