@@ -39,13 +39,19 @@ def prepared(app):
     return app
 
 
-async def exchange(app, data, sizes=None):
-    """The responses (see responses()) the server wrote for ``data``."""
+async def written(app, data, sizes=None):
+    """What the server wrote (bytes) for ``data``, until it closed the
+    connection or the client's data ran out."""
     client = Client(data, sizes)
     await serve_connection(prepared(app),
                            Connection(client, client, ('127.0.0.1', 1)),
                            'http')
-    return responses(client.getvalue())
+    return client.getvalue()
+
+
+async def exchange(app, data, sizes=None):
+    """The responses (see responses()) the server wrote for ``data``."""
+    return responses(await written(app, data, sizes))
 
 
 async def status_of(app, data, sizes=None):
