@@ -67,7 +67,7 @@ soak-tools:
 	        'install its 32-bit support (Debian: apt-get install gcc-multilib;' \
 	        'Fedora: dnf install glibc-devel.i686 libgcc.i686)'; fi; }
 
-soak-frozen: $(VENV_STAMP)
+soak-frozen: $(VENV_STAMP) $(DEPS_STAMP)
 	@test -n '$(MPY_DIR)' || { echo 'make soak-frozen: set' \
 	    'MPY_DIR=/path/to/micropython (a checkout with lib/micropython-lib)'; \
 	    exit 2; }
