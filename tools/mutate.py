@@ -1,0 +1,386 @@
+#!/usr/bin/env python3
+"""Mutation testing of the serving path and the security-relevant modules
+(``make mutate``), with mutmut, on CPython.
+
+    python tools/mutate.py [--modules http,body,...] [--work build/mutation]
+                           [--no-host-tests] [--recheck]
+
+1. A copy of the tree is laid out for mutmut in WORK/tree: mutmut names a
+   module after its path, so the sources go to src/microdot (named
+   ``microdot.*`` as in the tests); ``modules`` there is a link to ``src``
+   for conftest.py and the host tests' servers.
+2. ``mutmut run`` (one worker) makes the mutants of the MODULES and runs,
+   for each, the tests that reach the mutated function: tests/ and the
+   host tests that run the parsers in-process (IN_PROCESS_TESTS).
+3. Each mutant that survived is run again against the host tests that
+   start real servers (HOST_TESTS, CPython servers only: the mutant is
+   active in the server process too), which mutmut cannot map to
+   functions since it only sees the pytest process.
+4. The survivors are compared with tools/mutation_equivalents.txt, which
+   lists those judged equivalent and why; the report (WORK/report.md, and
+   a summary printed) gives the score per module and every other survivor
+   with its diff. Score: killed / (mutants - equivalent).
+
+``--recheck`` keeps WORK/tree and runs only the mutants that survived the
+last time (after new tests were written). The exit status is 1 when the
+score of any module is under --target (default 95).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODULES = ('http', 'body', 'connection', 'request', 'response', 'routing',
+           'app', 'wsframe', 'hs256', 'session', 'cors', 'csrf', 'static',
+           'multipart')
+IN_PROCESS_TESTS = ('tests', 'host_tests/test_fuzz_http.py',
+                    'host_tests/test_websocket_fuzz.py')
+# the host tests that serve requests over sockets, by what they exercise
+_SERVING = ('test_server.py', 'test_hostile_requests.py',
+            'test_hostile_injection.py', 'test_hostile_disconnects.py',
+            'test_slow_clients.py', 'test_fuzz_server.py')
+HOST_TESTS = {
+    'http': _SERVING, 'body': _SERVING + ('test_uploads.py',),
+    'connection': _SERVING, 'request': _SERVING,
+    'response': _SERVING + ('test_static_files.py', 'test_sse_server.py'),
+    'routing': ('test_server.py', 'test_hostile_requests.py'),
+    'app': ('test_server.py', 'test_hostile_requests.py',
+            'test_cors_server.py', 'test_login_server.py'),
+    'wsframe': ('test_websocket_server.py', 'test_websocket_deadlines.py'),
+    'hs256': ('test_session_server.py', 'test_login_server.py'),
+    'session': ('test_session_server.py', 'test_login_server.py'),
+    'cors': ('test_cors_server.py',), 'csrf': ('test_login_server.py',),
+    'static': ('test_static_files.py',),
+    'multipart': ('test_uploads.py',),
+}
+TRIAGE = os.path.join(ROOT, 'tools', 'mutation_equivalents.txt')
+COPIED = ('tests', 'host_tests', 'tools', 'deps', 'conftest.py')
+KILLED = ('killed', 'timeout', 'segfault')
+
+
+def lay_out(tree, modules):
+    """WORK/tree: the sources under src/, the rest as it is, and the
+    mutmut settings appended to pyproject.toml."""
+    if os.path.exists(tree):
+        shutil.rmtree(tree)
+    ignore = shutil.ignore_patterns('__pycache__', '*.pyc', '.hypothesis')
+    shutil.copytree(os.path.join(ROOT, 'modules'), os.path.join(tree, 'src'),
+                    ignore=ignore)
+    for name in COPIED:
+        source = os.path.join(ROOT, name)
+        if os.path.isdir(source):
+            shutil.copytree(source, os.path.join(tree, name), ignore=ignore,
+                            symlinks=True)
+        elif os.path.exists(source):
+            shutil.copy2(source, os.path.join(tree, name))
+    os.makedirs(os.path.join(tree, 'mutants'))
+    os.symlink('src', os.path.join(tree, 'mutants', 'modules'))
+    with open(os.path.join(ROOT, 'pyproject.toml')) as f:
+        settings = f.read()
+    settings += '\n[tool.mutmut]\n'
+    settings += 'source_paths = ["src/microdot"]\n'
+    settings += 'only_mutate = [{}]\n'.format(', '.join(
+        '"src/microdot/{}.py"'.format(name) for name in modules))
+    settings += 'also_copy = [{}]\n'.format(', '.join(
+        '"{}"'.format(name) for name in COPIED if name != 'tests'))
+    settings += 'pytest_add_cli_args_test_selection = [{}]\n'.format(
+        ', '.join('"{}"'.format(name) for name in IN_PROCESS_TESTS))
+    settings += 'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+    settings += 'use_git_change_detection = false\n'
+    with open(os.path.join(tree, 'pyproject.toml'), 'w') as f:
+        f.write(settings)
+
+
+def environment():
+    env = dict(os.environ)
+    env['MDFW_RUNTIMES'] = 'cpython'     # mutants exist on CPython only
+    env.pop('MUTANT_UNDER_TEST', None)
+    return env
+
+
+def mutmut_command():
+    return [os.path.join(os.path.dirname(sys.executable), 'mutmut')]
+
+
+def run_mutmut(tree, names=()):
+    command = mutmut_command() + ['run', '--max-children', '1'] + list(names)
+    print('mutate: ' + ' '.join(command) + '  (in {})'.format(tree))
+    with open(os.path.join(tree, 'mutmut.log'), 'a') as log:
+        status = subprocess.call(command, cwd=tree, env=environment(),
+                                 stdout=log, stderr=subprocess.STDOUT)
+    if status:
+        raise SystemExit('mutate: mutmut run failed ({}); see {}'.format(
+            status, os.path.join(tree, 'mutmut.log')))
+
+
+def results(tree):
+    """{mutant name: status} of every mutant, read from mutmut's files."""
+    sys.path.insert(0, tree)
+    from mutmut.mutation.data import SourceFileMutationData
+    from mutmut.stats import status_by_exit_code
+    found = {}
+    cwd = os.getcwd()
+    os.chdir(tree)
+    try:
+        for name in sorted(os.listdir(os.path.join('src', 'microdot'))):
+            if not name.endswith('.py') or name[:-3] not in MODULES:
+                continue
+            data = SourceFileMutationData(path=os.path.join(
+                'src', 'microdot', name))
+            data.load()
+            for key, code in data.exit_code_by_key.items():
+                found[key] = status_by_exit_code[code]
+    finally:
+        os.chdir(cwd)
+    return found
+
+
+def module_of(name):
+    return name.split('.')[1]
+
+
+def diff_of(tree, name):
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    cwd = os.getcwd()
+    os.chdir(tree)
+    try:
+        path = os.path.join('src', 'microdot', module_of(name) + '.py')
+        return get_diff_for_mutant(name, path=path)
+    finally:
+        os.chdir(cwd)
+
+
+def function_of(name):
+    """'microdot.body.ChunkedBodyReader._head_at' for a mutant name."""
+    module, _, mangled = name.partition('__mutmut_')[0].rpartition('.')
+    if mangled.startswith('x_'):
+        return module + '.' + mangled[2:]
+    parts = mangled.split('\u01c1')     # xǁClassǁmethod
+    return module + '.' + parts[1] + '.' + parts[2]
+
+
+def changed_lines(diff):
+    """The removed and added lines of a diff, stripped: what identifies a
+    mutant across runs (its number changes when its function does)."""
+    removed = []
+    added = []
+    for line in diff.splitlines():
+        if line.startswith('---') or line.startswith('+++'):
+            continue
+        if line.startswith('-'):
+            removed.append(line[1:].strip())
+        elif line.startswith('+'):
+            added.append(line[1:].strip())
+    return tuple(removed), tuple(added)
+
+
+def is_triaged(tree, name, triage):
+    return (function_of(name),) + changed_lines(diff_of(tree, name)) \
+        in triage
+
+
+def read_triage(path=TRIAGE):
+    """{(function, removed, added): why} from the triage file.
+
+    Each entry: a line ``[module.function]``, its ``- line`` and
+    ``+ line`` (stripped), and ``why: ...`` (which may go on over
+    indented lines). Lines starting with # are comments."""
+    entries = {}
+    if not os.path.exists(path):
+        return entries
+    function = why = None
+    removed, added = [], []
+
+    def close():
+        if function is not None:
+            entries[(function, tuple(removed), tuple(added))] = \
+                (why or '').strip()
+
+    with open(path) as f:
+        for line in f:
+            text = line.rstrip('\n')
+            if not text.strip() or text.startswith('#'):
+                continue
+            if text.startswith('['):
+                close()
+                function, why, removed, added = text.strip()[1:-1], None, \
+                    [], []
+            elif text.startswith('- '):
+                removed.append(text[2:].strip())
+            elif text.startswith('+ '):
+                added.append(text[2:].strip())
+            elif text.startswith('why:'):
+                why = text[4:].strip()
+            elif text.startswith(' ') and why is not None:
+                why += ' ' + text.strip()
+    close()
+    return entries
+
+
+def host_pass(tree, survivors):
+    """Run each survivor against the host tests of its module, the mutant
+    active in the server processes too; returns those killed."""
+    killed = set()
+    by_module = {}
+    for name in survivors:
+        by_module.setdefault(module_of(name), []).append(name)
+    mutants = os.path.join(tree, 'mutants')
+    for module, names in sorted(by_module.items()):
+        files = [os.path.join('host_tests', f) for f in HOST_TESTS[module]]
+        command = [sys.executable, '-m', 'pytest', '-x', '-q',
+                   '-p', 'no:cacheprovider'] + files
+        env = environment()
+        env['MUTANT_UNDER_TEST'] = ''
+        start = time.time()
+        if subprocess.call(command, cwd=mutants, env=env,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL):
+            print('mutate: the host tests of {} fail without a mutant: '
+                  'skipped'.format(module))
+            continue
+        print('mutate: {} survivors of {} against {} host test files '
+              '({:.0f} s each at most)'.format(len(names), module,
+                                               len(files),
+                                               time.time() - start))
+        for name in names:
+            env['MUTANT_UNDER_TEST'] = name
+            status = subprocess.call(command, cwd=mutants, env=env,
+                                     stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+            if status not in (0, 5):
+                killed.add(name)
+    return killed
+
+
+def report(tree, found, host_killed, triage, target, modules, seconds):
+    lines = []
+    table = []
+    survivors = []
+    failing = []
+    used = set()
+    for module in modules:
+        names = [n for n in found if module_of(n) == module]
+        killed = equivalent = 0
+        for name in sorted(names, key=_number_order):
+            status = found[name]
+            if status in KILLED or name in host_killed:
+                killed += 1
+                continue
+            diff = diff_of(tree, name)
+            removed, added = changed_lines(diff)
+            key = (function_of(name), removed, added)
+            if key in triage:
+                used.add(key)
+                equivalent += 1
+                continue
+            survivors.append((name, status, diff))
+        judged = len(names) - equivalent
+        score = 100.0 * killed / judged if judged else 100.0
+        if score < target:
+            failing.append(module)
+        table.append((module, len(names), killed, equivalent,
+                      judged - killed, score))
+    total = [sum(row[i] for row in table) for i in range(1, 5)]
+    overall = 100.0 * total[1] / (total[0] - total[2]) \
+        if total[0] > total[2] else 100.0
+    lines.append('# Mutation testing report\n')
+    lines.append('mutmut over {} modules, {} mutants, {:.0f} minutes; '
+                 'score = killed / (mutants - equivalent).\n'.format(
+                     len(modules), total[0], seconds / 60))
+    lines.append('| module | mutants | killed | equivalent | survived '
+                 '| score |')
+    lines.append('| --- | ---: | ---: | ---: | ---: | ---: |')
+    for module, count, killed, equivalent, survived, score in table:
+        lines.append('| {} | {} | {} | {} | {} | {:.1f}% |'.format(
+            module, count, killed, equivalent, survived, score))
+    lines.append('| all | {} | {} | {} | {} | {:.1f}% |\n'.format(
+        total[0], total[1], total[2], total[3], overall))
+    if host_killed:
+        lines.append('{} of the killed were killed only by the host tests '
+                     'with servers.\n'.format(len(host_killed)))
+    stale = [key for key in triage if key not in used and
+             key[0].split('.')[1] in modules]
+    if stale:
+        lines.append('## Triage entries that matched no survivor\n')
+        for function, removed, added in stale:
+            lines.append('- [{}] {}'.format(function, ' / '.join(removed)))
+        lines.append('')
+    lines.append('## Survivors not in tools/mutation_equivalents.txt '
+                 '({})\n'.format(len(survivors)))
+    for name, status, diff in survivors:
+        lines.append('### {} ({})\n'.format(name, status))
+        lines.append('```diff\n' + diff + '\n```\n')
+    text = '\n'.join(lines)
+    return text, table, total, overall, failing
+
+
+def _number_order(name):
+    base, _, number = name.rpartition('__mutmut_')
+    return base, int(number) if number.isdigit() else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--modules', default=','.join(MODULES))
+    parser.add_argument('--work', default=os.path.join(ROOT, 'build',
+                                                       'mutation'))
+    parser.add_argument('--no-host-tests', action='store_true')
+    parser.add_argument('--recheck', action='store_true')
+    parser.add_argument('--target', type=float, default=95.0)
+    args = parser.parse_args()
+    modules = [m for m in args.modules.split(',') if m]
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        raise SystemExit('mutate: not a module of this run: ' +
+                         ', '.join(unknown))
+    tree = os.path.join(os.path.abspath(args.work), 'tree')
+    start = time.time()
+    triage = read_triage()
+    if args.recheck and os.path.isdir(os.path.join(tree, 'mutants')):
+        before = results(tree)
+        again = [n for n, s in before.items() if s not in KILLED and
+                 module_of(n) in modules and not is_triaged(tree, n, triage)]
+        # the tests changed: bring them over, then run the survivors again
+        for name in COPIED:
+            source = os.path.join(ROOT, name)
+            if os.path.isdir(source):
+                shutil.copytree(source, os.path.join(tree, name),
+                                dirs_exist_ok=True, symlinks=True)
+        if again:
+            run_mutmut(tree, again)
+    else:
+        lay_out(tree, modules)
+        run_mutmut(tree)
+    found = {n: s for n, s in results(tree).items() if module_of(n) in modules}
+    mutmut_seconds = time.time() - start
+    host_killed = set()
+    if not args.no_host_tests:
+        survivors = [n for n, s in found.items() if s not in KILLED and
+                     not is_triaged(tree, n, triage)]
+        host_killed = host_pass(tree, survivors)
+    seconds = time.time() - start
+    text, table, total, overall, failing = report(
+        tree, found, host_killed, triage, args.target, modules, seconds)
+    path = os.path.join(os.path.abspath(args.work), 'report.md')
+    with open(path, 'w') as f:
+        f.write(text)
+    for module, count, killed, equivalent, survived, score in table:
+        print('mutate: {:<11} {:5} mutants, {:5} killed, {:4} equivalent, '
+              '{:4} survived: {:5.1f}%'.format(module, count, killed,
+                                               equivalent, survived, score))
+    print('mutate: all {} mutants: {:.1f}% killed of the non-equivalent; '
+          'mutmut {:.0f} min, host tests {:.0f} min; report: {}'.format(
+              total[0], overall, mutmut_seconds / 60,
+              (seconds - mutmut_seconds) / 60, path))
+    if failing:
+        print('mutate: under {}%: {}'.format(args.target,
+                                            ', '.join(failing)))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
