@@ -22,8 +22,11 @@
    with its diff. Score: killed / (mutants - equivalent).
 
 ``--recheck`` keeps WORK/tree and runs only the mutants that survived the
-last time (after new tests were written). The exit status is 1 when the
-score of any module is under --target (default 95).
+last time (after new tests were written); ``--report-only`` writes the
+report of the last run again (after the triage file changed). Besides the
+report, WORK/survivors.txt lists the survivors in the triage file's format
+(``why: ?``), to copy from. The exit status is 1 when the score of any
+module is under --target (default 95).
 """
 import argparse
 import os
@@ -90,6 +93,12 @@ def lay_out(tree, modules):
         ', '.join('"{}"'.format(name) for name in IN_PROCESS_TESTS))
     settings += 'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
     settings += 'use_git_change_detection = false\n'
+    # a mutant that loops gets 4 times its tests' time in CPU seconds (the
+    # default, 15, spent minutes on each); one that waits forever meets
+    # the per-test timeout, lowered from make test's 120 s (no test here
+    # takes 5)
+    settings += 'timeout_multiplier = 4.0\n'
+    settings = settings.replace('\ntimeout = 120\n', '\ntimeout = 20\n')
     with open(os.path.join(tree, 'pyproject.toml'), 'w') as f:
         f.write(settings)
 
@@ -314,7 +323,20 @@ def report(tree, found, host_killed, triage, target, modules, seconds):
         lines.append('### {} ({})\n'.format(name, status))
         lines.append('```diff\n' + diff + '\n```\n')
     text = '\n'.join(lines)
-    return text, table, total, overall, failing
+    return text, table, total, overall, failing, survivors
+
+
+def triage_template(survivors):
+    """The survivors as entries of the triage file, to copy from."""
+    out = []
+    for name, status, diff in survivors:
+        removed, added = changed_lines(diff)
+        out.append('# {} ({})'.format(name, status))
+        out.append('[{}]'.format(function_of(name)))
+        out.extend('- ' + line for line in removed)
+        out.extend('+ ' + line for line in added)
+        out.append('why: ?\n')
+    return '\n'.join(out)
 
 
 def _number_order(name):
@@ -329,6 +351,7 @@ def main():
                                                        'mutation'))
     parser.add_argument('--no-host-tests', action='store_true')
     parser.add_argument('--recheck', action='store_true')
+    parser.add_argument('--report-only', action='store_true')
     parser.add_argument('--target', type=float, default=95.0)
     args = parser.parse_args()
     modules = [m for m in args.modules.split(',') if m]
@@ -339,7 +362,9 @@ def main():
     tree = os.path.join(os.path.abspath(args.work), 'tree')
     start = time.time()
     triage = read_triage()
-    if args.recheck and os.path.isdir(os.path.join(tree, 'mutants')):
+    if args.report_only:
+        pass
+    elif args.recheck and os.path.isdir(os.path.join(tree, 'mutants')):
         before = results(tree)
         again = [n for n, s in before.items() if s not in KILLED and
                  module_of(n) in modules and not is_triaged(tree, n, triage)]
@@ -356,17 +381,28 @@ def main():
         run_mutmut(tree)
     found = {n: s for n, s in results(tree).items() if module_of(n) in modules}
     mutmut_seconds = time.time() - start
+    # killed by the host tests in an earlier pass (--recheck, --report-only)
+    host_file = os.path.join(os.path.abspath(args.work), 'host-killed.txt')
     host_killed = set()
-    if not args.no_host_tests:
+    if os.path.exists(host_file) and (args.recheck or args.report_only):
+        with open(host_file) as f:
+            host_killed = set(f.read().split()) & set(found)
+    if not args.no_host_tests and not args.report_only:
         survivors = [n for n, s in found.items() if s not in KILLED and
+                     n not in host_killed and
                      not is_triaged(tree, n, triage)]
-        host_killed = host_pass(tree, survivors)
+        host_killed |= host_pass(tree, survivors)
+        with open(host_file, 'w') as f:
+            f.write('\n'.join(sorted(host_killed)) + '\n')
     seconds = time.time() - start
-    text, table, total, overall, failing = report(
+    text, table, total, overall, failing, survivors = report(
         tree, found, host_killed, triage, args.target, modules, seconds)
     path = os.path.join(os.path.abspath(args.work), 'report.md')
     with open(path, 'w') as f:
         f.write(text)
+    with open(os.path.join(os.path.abspath(args.work), 'survivors.txt'),
+              'w') as f:
+        f.write(triage_template(survivors))
     for module, count, killed, equivalent, survived, score in table:
         print('mutate: {:<11} {:5} mutants, {:5} killed, {:4} equivalent, '
               '{:4} survived: {:5.1f}%'.format(module, count, killed,
