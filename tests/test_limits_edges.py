@@ -296,3 +296,27 @@ async def test_trailer_line_of_1024_bytes_is_read_1025_is_400():
     assert [a.status for a in answers] == [200]
     assert await status_of(
         echo_app(), chunked_with(b'5', trailer + b't\r\n')) == 400
+
+
+async def test_a_streamed_body_left_short_by_one_byte_is_skipped():
+    # the handler reads all but the last byte (or none, or all): the next
+    # pipelined request must still start where it starts
+    app = echo_app()
+
+    @app.post('/partial')
+    async def partial(req):
+        n = int(req.args['n'])
+        data = await req.stream.readexactly(n) if n else b''
+        return str(len(data))
+
+    with Limits(max_body_length=4):
+        for n in (0, 1, 9, 10):
+            for body in (post(b'abcdefghij', b'/partial?n=' +
+                              str(n).encode()),
+                         post_chunked(b'abcdefghij', 3).replace(
+                             b'/body', b'/partial?n=' + str(n).encode())):
+                for sizes in (None, [1], [7], [60]):
+                    answers = await exchange(
+                        app, body + b'GET / HTTP/1.1\r\n\r\n', sizes)
+                    assert [a.body for a in answers] == \
+                        [str(n).encode(), b'ok'], (n, sizes, body[:30])
