@@ -41,6 +41,8 @@ async def test_plain_responses_byte_for_byte_kept_alive_and_closing():
     http._STATUS_LINES.clear()
     for code, line in ((200, b'200 OK'), (201, b'201 Created'),
                        (404, b'404 Not Found'), (202, b'202 Accepted'),
+                       (303, b'303 See Other'),
+                       (301, b'301 Moved Permanently'),
                        (200, b'200 OK'), (201, b'201 Created')):
         for version, closing in ((b'1.1', False), (b'1.0', True),
                                  (b'1.1', False), (b'1.0', True)):
