@@ -365,3 +365,43 @@ async def test_a_sub_app_hook_that_answers_guards_every_route_after_mount():
         res = await client.get(path)
         assert (res.status_code, res.text) == (403, 'no'), path
         assert 'handler' not in log and 'sub handler /sub' not in log
+
+
+async def test_mount_without_a_prefix_and_after_error_hooks_of_both():
+    log = Log()
+    app = logged_app(log)
+    app.after_error_request(log.after('parent error'))
+    sub = sub_app(log)
+    sub.after_error_request(log.after('sub error'))
+    app.mount(sub)
+    client = TestClient(app)
+    res = await client.get('/page')
+    assert res.text == 'sub page' and 'sub handler ' in log
+    del log[:]
+    res = await client.get('/nowhere')
+    assert res.status_code == 404
+    assert log == ['parent error 404', 'sub error 404']
+
+
+async def test_allow_lists_head_with_get_once_and_not_without_it():
+    app = Microdot()
+
+    @app.get('/get')
+    async def get_only(req):
+        return 'g'
+
+    @app.route('/both', methods=['GET', 'HEAD'])
+    async def both(req):
+        return 'b'
+
+    @app.post('/post')
+    async def post_only(req):
+        return 'p'
+
+    client = TestClient(app)
+    for path, allowed in (('/get', ['GET', 'HEAD', 'OPTIONS']),
+                          ('/both', ['GET', 'HEAD', 'OPTIONS']),
+                          ('/post', ['OPTIONS', 'POST'])):
+        res = await client.request('DELETE', path)
+        assert res.status_code == 405, path
+        assert sorted(res.headers['Allow'].split(', ')) == allowed, path
