@@ -175,3 +175,22 @@ async def test_csrf_trusts_no_origin_from_a_cors_star():
         assert res.status_code == 403, origin
     res = await client.post('/data', headers={'Origin': 'http://api.test'})
     assert res.status_code == 200
+
+
+async def test_csrf_refuses_subdomains_unless_asked_and_keeps_cors_given_early():
+    app = Microdot()
+    cors = CORS(allowed_origins=['https://a.test'])
+    csrf = CSRF(cors=cors)          # attached later, cors given here
+    csrf.initialize(app)
+
+    @app.post('/data')
+    async def data(request):
+        return 'done'
+
+    client = TestClient(app, host='api.test')
+    for origin, status in (('https://a.test', 200),
+                           ('https://sub.a.test', 403),
+                           ('https://sub.api.test', 403),
+                           ('http://api.test', 200)):
+        res = await client.post('/data', headers={'Origin': origin})
+        assert res.status_code == status, origin

@@ -127,3 +127,30 @@ def test_the_session_compares_signatures_with_equal():
         assert session_ext.decode(token('{"a": 1}', key='x' * 32)) == {}
     assert len(equal.calls) == 2
     assert equal.calls[0][1] == good.split('.')[2].encode()
+
+
+async def test_with_session_passes_arguments_and_keeps_the_name():
+    sessions = session_module()
+    from microdot import Microdot
+    app = Microdot()
+    sessions.Session(app, secret_key=KEY)
+    seen = []
+
+    async def handler(req, session, *args, **kwargs):
+        """Handler's own doc."""
+        seen.append((dict(session), args, kwargs))
+        return 'ok'
+
+    wrapped = sessions.with_session(handler)
+    from support import IS_MICROPYTHON
+    if not IS_MICROPYTHON:   # MicroPython functions take no attributes
+        assert wrapped.__name__ == 'handler'
+        assert wrapped.__doc__ == 'Handler\'s own doc.'
+
+    @app.get('/<int:n>')
+    async def route(req, n):
+        return await wrapped(req, 'extra', n=n)
+
+    client = TestClient(app, cookies={'session': token(NUMBERS[0])})
+    assert (await client.get('/5')).text == 'ok'
+    assert seen == [(json.loads(NUMBERS[0]), ('extra',), {'n': 5})]
