@@ -194,3 +194,26 @@ async def test_csrf_refuses_subdomains_unless_asked_and_keeps_cors_given_early()
                            ('http://api.test', 200)):
         res = await client.post('/data', headers={'Origin': origin})
         assert res.status_code == status, origin
+
+
+async def test_vary_is_extended_once_however_it_is_spelled():
+    from microdot import Response
+    for vary, expected in (('Accept-Encoding,Origin', 'Accept-Encoding,Origin'),
+                           ('origin', 'origin'),
+                           ('*', '*'),
+                           ('Accept-Encoding', 'Accept-Encoding, Origin'),
+                           ('', 'Origin')):
+        cors = CORS(allowed_origins=['https://a.test'])
+        res = Response('x', headers={'Vary': vary})
+        cors.after_request(FakeRequest(Origin='https://a.test'), res)
+        assert res.headers['Vary'] == expected, vary
+
+
+def test_credentials_with_star_say_what_to_do():
+    from support import raises
+    with raises(ValueError) as caught:
+        CORS(allowed_origins='*', allow_credentials=True)
+    assert str(caught.value) == (
+        "CORS: allow_credentials cannot be used with allowed_origins='*' "
+        "(any site could read the user's authenticated responses); list "
+        "the allowed origins")
