@@ -217,3 +217,27 @@ def test_credentials_with_star_say_what_to_do():
         "CORS: allow_credentials cannot be used with allowed_origins='*' "
         "(any site could read the user's authenticated responses); list "
         "the allowed origins")
+
+
+async def test_static_files_defaults_and_trailing_slashes():
+    from test_static import HELLO
+    tree = Tree()
+    cwd = os.getcwd()
+    try:
+        os.chdir(tree.base)
+        os.rename('root', 'static')
+        app = Microdot()
+        static_files(app)           # /static from the folder static
+        res = await TestClient(app).get('/static/hello.txt')
+        assert res.body == HELLO
+        app = Microdot()
+        static_files(app, '/files/', tree.base + '/static/')
+        client = TestClient(app)
+        assert (await client.get('/files/hello.txt')).body == HELLO
+        res = await client.get('/files')
+        assert res.status_code == 302
+        assert res.headers['Location'] == '/files/'
+    finally:
+        os.chdir(cwd)
+        os.rename(tree.base + '/static', tree.root)
+        tree.close()
