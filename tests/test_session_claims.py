@@ -154,3 +154,16 @@ async def test_with_session_passes_arguments_and_keeps_the_name():
     client = TestClient(app, cookies={'session': token(NUMBERS[0])})
     assert (await client.get('/5')).text == 'ok'
     assert seen == [(json.loads(NUMBERS[0]), ('extra',), {'n': 5})]
+
+
+def test_b64url_keeps_trailing_letters_and_says_what_it_refuses():
+    from microdot.hs256 import b64url_decode
+    from support import raises
+    for data, text in ((b'\x00\x00\x17', b'AAAX'), (b'\x00\x17', b'ABc'),
+                       (b'\xff\xff\xfe', b'___-'), (b'\x00', b'AA')):
+        assert b64url_encode(data) == text, data
+        assert b64url_decode(text) == data, text
+    for text in ('A', 'AA=A', 'AB+C', 'AB/C', 'AA==', 'A A'):
+        with raises(ValueError) as caught:
+            b64url_decode(text)
+        assert str(caught.value) == 'Malformed base64url', text
