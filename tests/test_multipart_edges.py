@@ -110,3 +110,142 @@ async def test_a_malformed_body_is_a_400_that_says_why():
     res = await post(app, body)
     assert (res.status_code, res.text) == \
         (400, 'Malformed multipart body: Part is not form-data')
+
+
+def saving_app(scratch, **options):
+    app = Microdot()
+
+    @app.post('/upload')
+    async def upload(request):
+        async for name, value in FormDataIter(request, **options):
+            if request.args.get('skip') == '1':
+                continue
+            await value.save(scratch.file('saved.bin'))
+        return 'ok'
+
+    return app
+
+
+async def test_a_failed_save_leaves_the_older_file_whole():
+    with Scratch() as scratch:
+        with open(scratch.file('saved.bin'), 'wb') as f:
+            f.write(b'the older file')
+        res = await post(saving_app(scratch, max_file_size=1000),
+                         form_body(('f', 'big.bin', pattern(5000), 'x/y')))
+        assert res.status_code == 413
+        assert scratch.names() == ['saved.bin']
+        assert scratch.read('saved.bin') == b'the older file'
+        res = await post(saving_app(scratch),
+                         form_body(('f', 'new.bin', pattern(3000), 'x/y')))
+        assert res.status_code == 200
+        assert scratch.read('saved.bin') == pattern(3000)
+
+
+class NoReplaceOs:
+    """Stands for the os module of microdot.multipart while installed: its
+    rename() will not replace a file, as on some boards' file systems."""
+
+    def __init__(self):
+        import os
+        import microdot.multipart as multipart
+        self.os = os
+        self.module = multipart
+
+    def __getattr__(self, name):
+        return getattr(self.os, name)
+
+    def rename(self, source, target):
+        try:
+            self.os.stat(target)
+        except OSError:
+            return self.os.rename(source, target)
+        raise OSError(17, 'EEXIST')
+
+    def __enter__(self):
+        self.module.os = self
+
+    def __exit__(self, *exc):
+        self.module.os = self.os
+
+
+async def test_save_replaces_a_file_where_rename_will_not():
+    with Scratch() as scratch, NoReplaceOs():
+        with open(scratch.file('saved.bin'), 'wb') as f:
+            f.write(b'the older file')
+        res = await post(saving_app(scratch),
+                         form_body(('f', 'new.bin', pattern(3000), 'x/y')))
+        assert res.status_code == 200
+        assert scratch.names() == ['saved.bin']
+        assert scratch.read('saved.bin') == pattern(3000)
+
+
+async def test_a_skipped_upload_says_so_when_read_later():
+    app = Microdot()
+    errors = []
+
+    @app.post('/upload')
+    async def upload(request):
+        uploads = []
+        async for name, value in FormDataIter(request):
+            uploads.append(value)
+        try:
+            await uploads[0].read()
+        except ValueError as exc:
+            errors.append(str(exc))
+        return 'ok'
+
+    res = await post(app, form_body(('f', 'a.bin', b'aaa', 'x/y'),
+                                    ('g', 'b.bin', b'bbb', 'x/y')))
+    assert res.status_code == 200
+    assert errors == ['This upload was skipped: read a file before moving '
+                      'to the next field']
+
+
+async def test_a_field_that_is_not_utf8_is_a_400_that_says_so():
+    app = form_app()
+    body = form_body(('a', 'x')).replace(b'\r\n\r\nx\r\n', b'\r\n\r\n\xff\r\n')
+    res = await post(app, body)
+    assert (res.status_code, res.text) == (400, 'Form field is not UTF-8')
+
+
+async def test_a_bad_boundary_is_a_400_that_says_so():
+    app = Microdot()
+
+    @app.post('/upload')
+    async def upload(request):
+        FormDataIter(request)
+        return 'ok'
+
+    res = await post(app, b'x', content_type='multipart/form-data; '
+                     'boundary=' + 'b' * 71)
+    assert (res.status_code, res.text) == \
+        (400, 'Malformed multipart body: Malformed multipart boundary')
+
+
+async def test_a_small_file_read_in_two_pieces_is_copied_whole():
+    for size in (300, 257, 511, 512, 700):
+        res = await post(form_app(), form_body(('f', 'f.bin', pattern(size),
+                                                'x/y')))
+        assert res.text == 'f=' + str(size), size
+
+
+async def test_a_form_iterated_again_gives_nothing_and_copies_save():
+    with Scratch() as scratch:
+        app = Microdot()
+
+        @app.post('/upload')
+        async def upload(request):
+            fields = FormDataIter(request)
+            uploads = []
+            async for name, value in fields:
+                await value.copy()
+                uploads.append(value)
+            async for name, value in fields:
+                uploads.append('again')
+            await uploads[0].save(scratch.file('copy.bin'))
+            return str(len(uploads))
+
+        res = await post(app, form_body(('f', 'f.bin', pattern(3000),
+                                         'x/y')))
+        assert res.text == '1'
+        assert scratch.read('copy.bin') == pattern(3000)
