@@ -249,3 +249,79 @@ async def test_a_form_iterated_again_gives_nothing_and_copies_save():
                                          'x/y')))
         assert res.text == '1'
         assert scratch.read('copy.bin') == pattern(3000)
+
+
+async def test_an_upload_read_in_pieces_of_any_size_gives_the_file():
+    data = pattern(3000)
+    for size in (1, 2, 3, 255, 256, 257, 1000, 5000):
+        app = Microdot()
+        seen = []
+
+        @app.post('/upload')
+        async def upload(request):
+            async for name, value in FormDataIter(request):
+                assert await value.read(0) == b''
+                pieces = []
+                while True:
+                    piece = await value.read(size)
+                    if not piece:
+                        break
+                    assert len(piece) <= size
+                    pieces.append(piece)
+                seen.append(b''.join(pieces))
+            return 'ok'
+
+        res = await post(app, form_body(('f', 'f.bin', data, 'x/y'),
+                                        ('g', 'g.bin', b'tail', 'x/y')))
+        assert res.status_code == 200
+        assert seen == [data, b'tail'], size
+
+
+async def test_save_or_copy_after_a_partial_read_take_the_rest():
+    with Scratch() as scratch, Limits(temp_dir=scratch.path):
+        for first in (1, 10, 256, 700):
+            for how in ('save', 'copy'):
+                app = Microdot()
+
+                @app.post('/upload')
+                async def upload(request):
+                    async for name, value in FormDataIter(request):
+                        head = await value.read(first)
+                        if how == 'save':
+                            await value.save(scratch.file('rest.bin'))
+                        else:
+                            await value.copy(max_memory_size=500)
+                            with open(scratch.file('rest.bin'), 'wb') as f:
+                                f.write(await value.read())
+                            await value.close()
+                        return str(len(head))
+
+                res = await post(app, form_body(('f', 'f.bin',
+                                                 pattern(3000), 'x/y')))
+                assert res.text == str(first)
+                assert scratch.read('rest.bin') == pattern(3000)[first:], \
+                    (first, how)
+
+
+async def test_a_client_gone_mid_upload_is_a_400_that_says_so():
+    from microdot import Request
+    from wire import exchange
+    app = Microdot()
+
+    @app.post('/upload')
+    async def upload(request):
+        async for name, value in FormDataIter(request):
+            await value.read()
+        return 'read'
+
+    body = form_body(('f', 'f.bin', pattern(3000), 'x/y'))
+    head = ('POST /upload HTTP/1.1\r\nContent-Type: ' + CONTENT_TYPE +
+            '\r\nContent-Length: ' + str(len(body)) + '\r\n\r\n').encode()
+    saved = Request.max_body_length
+    Request.max_body_length = 100      # streamed to the handler
+    try:
+        answers = await exchange(app, head + body[:1500])
+    finally:
+        Request.max_body_length = saved
+    assert [(a.status, a.body) for a in answers] == \
+        [(400, b'Body ended early')]
