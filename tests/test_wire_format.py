@@ -185,3 +185,22 @@ def test_send_file_passes_every_argument():
         assert res.status_code == 200
         assert res.headers['Content-Type'] == 'text/plain'
         assert 'Content-Encoding' not in res.headers
+
+
+async def test_redirects_default_to_302_and_pass_their_status():
+    from microdot import redirect
+    from support import raises
+    for make in (redirect, Response.redirect):
+        res = make('/next')
+        assert (res.status_code, res.headers['Location']) == (302, '/next')
+        assert make('/moved', 301).status_code == 301
+        with raises(ValueError) as caught:
+            make('/a\r\nX: 1')
+        assert str(caught.value) == 'Invalid character in redirect location'
+
+
+async def test_body_iter_gives_the_body_as_bytes():
+    pieces = []
+    async for piece in Response('text body').body_iter():
+        pieces.append(piece)
+    assert b''.join(pieces) == b'text body'
