@@ -405,3 +405,29 @@ async def test_allow_lists_head_with_get_once_and_not_without_it():
         res = await client.request('DELETE', path)
         assert res.status_code == 405, path
         assert sorted(res.headers['Allow'].split(', ')) == allowed, path
+
+
+async def test_after_a_plain_mount_the_parent_handlers_answer_sub_routes_too():
+    log = Log()
+    app = logged_app(log)
+    sub = sub_app(log)
+
+    @sub.get('/gone')
+    async def gone(req):
+        abort(404)
+
+    @app.errorhandler(404)
+    async def parent_not_found(req):
+        return 'parent 404 for ' + req.path, 404
+
+    @app.errorhandler(ValueError)
+    async def parent_value_error(req, exc):
+        return 'parent ValueError for ' + req.path, 400
+
+    app.mount(sub, url_prefix='/sub')
+    client = TestClient(app)
+    res = await client.get('/sub/gone')
+    assert (res.status_code, res.text) == (404, 'parent 404 for /sub/gone')
+    res = await client.get('/sub/fail')
+    assert (res.status_code, res.text) == (400,
+                                           'parent ValueError for /sub/fail')
