@@ -241,3 +241,38 @@ async def test_static_files_defaults_and_trailing_slashes():
         os.chdir(cwd)
         os.rename(tree.base + '/static', tree.root)
         tree.close()
+
+
+async def test_folders_whose_names_end_in_a_letter_x_or_a_space_are_served():
+    tree = Tree()
+    try:
+        for name in ('endsX', 'ends '):
+            folder = tree.base + '/' + name
+            os.mkdir(folder)
+            write(folder + '/file.txt', b'in ' + name.encode())
+            app = Microdot()
+            static_files(app, '/s', folder)
+            res = await TestClient(app).get('/s/file.txt')
+            assert res.body == b'in ' + name.encode(), name
+            os.remove(folder + '/file.txt')
+            os.rmdir(folder)
+    finally:
+        tree.close()
+
+
+async def test_without_realpath_files_are_served_and_escapes_refused():
+    # as on MicroPython, which has no os.path.realpath
+    import microdot.static as static
+    saved = static.realpath
+    static.realpath = None
+    try:
+        async def check(client, tree):
+            res = await client.get('/static/hello.txt')
+            assert res.status_code == 200
+            for path in ('/static/../secret.txt', '/static/%2e%2e/secret.txt',
+                         '/static/.hidden'):
+                res = await client.get(path)
+                assert res.status_code == 404 and SECRET not in res.body
+        await with_app(check)
+    finally:
+        static.realpath = saved
