@@ -195,6 +195,9 @@ def test_multipart_refusals_say_why():
             (b'--B\r\nno colon\r\n\r\nx\r\n--B--', 'Malformed part header'),
             (b'--B\r\nContent-Type: text/plain\r\n\r\nx\r\n--B--',
              'Part without Content-Disposition'),
+            (b'--B\r\n\r\nx\r\n--B--', 'Malformed part header'),
+            (b'--B-\r\n' + part, 'Malformed delimiter'),
+            (b'--B\r-\r\n' + part, 'Malformed delimiter'),
             (b'--B\r\nContent-Disposition: attachment\r\n\r\nx\r\n--B--',
              'Part is not form-data')):
         assert multipart_error(data) == message, data

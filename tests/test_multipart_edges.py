@@ -325,3 +325,57 @@ async def test_a_client_gone_mid_upload_is_a_400_that_says_so():
         Request.max_body_length = saved
     assert [(a.status, a.body) for a in answers] == \
         [(400, b'Body ended early')]
+
+
+def parse_all(data, pieces=None, **options):
+    """[(name, filename, bytes)] of a multipart body with boundary B."""
+    from microdot.multipart import MultipartParser, NEED_DATA, PART, \
+        DATA, PART_END, END
+    parser = MultipartParser('B', **options)
+    fields = []
+    at = 0
+    while True:
+        kind, value = parser.next_event()
+        if kind == NEED_DATA:
+            if at >= len(data):
+                parser.feed_eof()
+            else:
+                size = pieces or len(data)
+                parser.feed(data[at:at + size])
+                at += size
+        elif kind == PART:
+            fields.append([value[0], value[1], b''])
+        elif kind == DATA:
+            fields[-1][2] += value
+        elif kind == END:
+            assert parser.buffer == b''
+            return [tuple(field) for field in fields]
+
+
+def test_parser_edges_padding_names_and_header_length():
+    from microdot.multipart import MultipartError
+    from support import raises
+    part = b'Content-Disposition: form-data; name="a"\r\n\r\nx\r\n--B--'
+    for pieces in (None, 1, 5, 67, 68, 69):
+        # transport padding after a delimiter: up to 64 spaces and tabs,
+        # however they arrive
+        assert parse_all(b'--B' + b' \t' * 32 + b'\r\n' + part, pieces) == \
+            [('a', None, b'x')]
+        with raises(MultipartError):
+            parse_all(b'--B' + b' ' * 65 + b'\r\n' + part, pieces)
+        # a colon in a name, and no name at all
+        assert parse_all(b'--B\r\nContent-Disposition: form-data; '
+                         b'name="a:b"\r\n\r\nv\r\n--B--', pieces) == \
+            [('a:b', None, b'v')]
+        assert parse_all(b'--B\r\nContent-Disposition: form-data\r\n\r\n'
+                         b'v\r\n--B--', pieces) == [('', None, b'v')]
+        # part headers of exactly max_head_length bytes, and one more
+        name = 'n' * (2048 - len('Content-Disposition: form-data; name=""'))
+        head = ('Content-Disposition: form-data; name="' + name +
+                '"').encode()
+        assert len(head) == 2048
+        assert parse_all(b'--B\r\n' + head + b'\r\n\r\nv\r\n--B--',
+                         pieces) == [(name, None, b'v')]
+        with raises(MultipartError) as caught:
+            parse_all(b'--B\r\n' + head + b'x\r\n\r\nv\r\n--B--', pieces)
+        assert str(caught.value) == 'Part headers too long'

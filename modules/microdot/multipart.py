@@ -241,7 +241,8 @@ class MultipartParser:
             self.pstart = 0
             return END
         index = buffer.find(b'\r\n', start, end)
-        if index < 0 and end - start <= _MAX_PADDING:
+        # the padding may be all there but for the LF of its CRLF
+        if index < 0 and end - start <= _MAX_PADDING + 1:
             return self._more('a delimiter')
         if index < 0 or index - start > _MAX_PADDING:
             raise MultipartError('Malformed delimiter')
