@@ -63,8 +63,13 @@ HOST_TESTS = {
     'multipart': ('test_uploads.py',),
 }
 TRIAGE = os.path.join(ROOT, 'tools', 'mutation_equivalents.txt')
-COPIED = ('tests', 'host_tests', 'tools', 'deps', 'conftest.py')
+# what the tests need besides the sources (frozen_firmware.py, imported by
+# some host tests, reads firmware/ and the manifests)
+COPIED = ('tests', 'host_tests', 'tools', 'deps', 'firmware', 'boards',
+          'conftest.py', 'manifest.py')
 KILLED = ('killed', 'timeout', 'segfault')
+IGNORED = shutil.ignore_patterns('__pycache__', '*.pyc', '.hypothesis',
+                                 'build', 'dist', 'node_modules')
 
 
 def lay_out(tree, modules):
@@ -72,7 +77,7 @@ def lay_out(tree, modules):
     mutmut settings appended to pyproject.toml."""
     if os.path.exists(tree):
         shutil.rmtree(tree)
-    ignore = shutil.ignore_patterns('__pycache__', '*.pyc', '.hypothesis')
+    ignore = IGNORED
     shutil.copytree(os.path.join(ROOT, 'modules'), os.path.join(tree, 'src'),
                     ignore=ignore)
     for name in COPIED:
@@ -376,7 +381,10 @@ def main():
             source = os.path.join(ROOT, name)
             if os.path.isdir(source):
                 shutil.copytree(source, os.path.join(tree, name),
-                                dirs_exist_ok=True, symlinks=True)
+                                dirs_exist_ok=True, symlinks=True,
+                                ignore=IGNORED)
+            elif os.path.exists(source):
+                shutil.copy2(source, os.path.join(tree, name))
         if again:
             run_mutmut(tree, again)
     else:
