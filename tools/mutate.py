@@ -29,6 +29,7 @@ report, WORK/survivors.txt lists the survivors in the triage file's format
 module is under --target (default 95).
 """
 import argparse
+import filecmp
 import os
 import shutil
 import subprocess
@@ -393,7 +394,15 @@ def main():
         before = results(tree)
         again = [n for n, s in before.items() if s not in KILLED and
                  module_of(n) in modules and not is_triaged(tree, n, triage)]
-        # the tests changed: bring them over, then run the survivors again
+        # the tests (and maybe the sources) changed: bring them over, then
+        # run the survivors again (mutmut makes new mutants of the
+        # functions whose source changed)
+        for name in os.listdir(os.path.join(ROOT, 'modules', 'microdot')):
+            source = os.path.join(ROOT, 'modules', 'microdot', name)
+            target = os.path.join(tree, 'src', 'microdot', name)
+            if name.endswith('.py') and not filecmp.cmp(source, target,
+                                                        shallow=False):
+                shutil.copy2(source, target)
         for name in COPIED:
             source = os.path.join(ROOT, name)
             if os.path.isdir(source):
