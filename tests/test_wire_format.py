@@ -204,3 +204,48 @@ async def test_body_iter_gives_the_body_as_bytes():
     async for piece in Response('text body').body_iter():
         pieces.append(piece)
     assert b''.join(pieces) == b'text body'
+
+
+async def test_large_and_streamed_bodies_byte_for_byte():
+    app = Microdot()
+    big = b'b' * 2000
+
+    @app.get('/big')
+    async def large(req):
+        return big
+
+    @app.get('/stream')
+    async def stream(req):
+        def pieces():
+            yield b'one'
+            yield b'two'
+        return pieces()
+
+    @app.get('/typed')
+    async def typed(req):
+        return Response(big, headers={'Content-Type': 'text/csv'})
+
+    for version, closing in ((b'1.1', False), (b'1.0', True)):
+        close = [b'Connection: close'] if closing else []
+        out = await written(app, b'GET /big HTTP/' + version + b'\r\n\r\n')
+        assert parts(out) == (b'HTTP/1.1 200 OK', sorted(
+            [TEXT, b'Content-Length: 2000'] + close), big), version
+        out = await written(app, b'GET /typed HTTP/' + version +
+                            b'\r\n\r\n')
+        assert parts(out) == (b'HTTP/1.1 200 OK', sorted(
+            [b'Content-Type: text/csv', b'Content-Length: 2000'] + close),
+            big), version
+    out = await written(app, b'GET /stream HTTP/1.1\r\n\r\n')
+    assert parts(out) == (b'HTTP/1.1 200 OK', sorted(
+        [TEXT, b'Transfer-Encoding: chunked']),
+        b'3\r\none\r\n3\r\ntwo\r\n0\r\n\r\n')
+    out = await written(app, b'GET /stream HTTP/1.0\r\n\r\n')
+    assert parts(out) == (b'HTTP/1.1 200 OK', sorted(
+        [TEXT, b'Connection: close']), b'onetwo')
+
+
+def test_set_cookie_after_a_set_cookie_field_given_as_text():
+    res = Response(headers={'Set-Cookie': 'a=1'})
+    res.set_cookie('b', '2')
+    res.set_cookie('c', '3')
+    assert res.headers['Set-Cookie'] == ['a=1', 'b=2', 'c=3']
