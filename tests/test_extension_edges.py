@@ -276,3 +276,11 @@ async def test_without_realpath_files_are_served_and_escapes_refused():
         await with_app(check)
     finally:
         static.realpath = saved
+
+
+async def test_a_prefix_ending_in_x_is_kept_whole():
+    async def check(client, tree):
+        from test_static import HELLO
+        res = await client.get('/boX/hello.txt')
+        assert res.body == HELLO
+    await with_app(check, url_prefix='/boX/')

@@ -167,3 +167,48 @@ def test_b64url_keeps_trailing_letters_and_says_what_it_refuses():
         with raises(ValueError) as caught:
             b64url_decode(text)
         assert str(caught.value) == 'Malformed base64url', text
+
+
+async def test_a_session_attached_to_a_mounted_sub_app_serves_its_routes():
+    sessions = session_module()
+    from microdot import Microdot
+    app = Microdot()
+    sub = Microdot()
+    sessions.Session(sub, secret_key=KEY)
+
+    @sub.get('/who')
+    @sessions.with_session
+    async def who(req, session):
+        return session.get('username', 'nobody')
+
+    app.mount(sub, url_prefix='/sub')
+    client = TestClient(app, cookies={'session': token(NUMBERS[0])})
+    res = await client.get('/sub/who')
+    assert (res.status_code, res.text) == (200, 'admin')
+
+
+async def test_without_a_session_or_a_key_the_errors_say_what_to_do():
+    sessions = session_module()
+    from microdot import Microdot
+    from support import raises
+    app = Microdot()
+    errors = []
+
+    @app.get('/')
+    @sessions.with_session
+    async def index(req, session):
+        return 'never'
+
+    @app.errorhandler(RuntimeError)
+    async def runtime_error(req, exc):
+        errors.append(str(exc))
+        return 'no session', 500
+
+    res = await TestClient(app).get('/')
+    assert res.status_code == 500
+    assert errors == ['No Session is attached to this app: create '
+                      'Session(app, secret_key=...) first']
+    with raises(ValueError) as caught:
+        sessions.Session().encode({'a': 1})
+    assert str(caught.value) == 'The session secret key is not ' \
+        'configured: use Session(app, secret_key=...)'
