@@ -35,3 +35,23 @@ async def test_connection_readline_up_to_each_newline_then_the_rest():
                 break
             lines.append(line)
         assert lines == [b'one\n', b'two\r\n', b'\n', b'last'], sizes
+
+
+def test_response_head_writes_values_that_are_not_text_as_text():
+    from microdot.http import response_head
+    head = response_head(201, None, {'X-Count': 5, 'X-Ratio': 1.5,
+                                     'X-List': ['a', 2]})
+    lines = head.split(b'\r\n')
+    assert lines[0] == b'HTTP/1.1 201 Created'
+    assert sorted(lines[1:-2]) == [b'X-Count: 5', b'X-List: 2',
+                                   b'X-List: a', b'X-Ratio: 1.5']
+    assert head.endswith(b'\r\n\r\n')
+
+
+def test_an_injected_field_is_refused_naming_the_field():
+    from microdot.http import response_head
+    from support import raises
+    for name, value in (('X-Thing', 'a\r\nb'), ('X-Other', 'a\nb')):
+        with raises(ValueError) as caught:
+            response_head(200, None, {name: value})
+        assert str(caught.value) == 'CR or LF in header ' + name
