@@ -55,3 +55,56 @@ def test_an_injected_field_is_refused_naming_the_field():
         with raises(ValueError) as caught:
             response_head(200, None, {name: value})
         assert str(caught.value) == 'CR or LF in header ' + name
+
+
+async def test_a_body_read_into_memory_keeps_one_deadline_while_time_passes():
+    # a client trickling its body cannot push the deadline back: every
+    # read of the in-memory body sees the deadline set when it began, even
+    # as the clock moves between reads
+    import asyncio
+    from microdot import Microdot, Request
+
+    class Trickle:
+        def __init__(self, data):
+            self.data = data
+            self.conn = None
+            self.deadlines = []
+
+        async def read(self, n):
+            await asyncio.sleep(0.003)
+            self.deadlines.append(self.conn.deadline)
+            data, self.data = self.data[:1], self.data[1:]
+            return data
+
+    reader = Trickle(b'POST / HTTP/1.1\r\nContent-Length: 6\r\n\r\nabcdef')
+    conn = Connection(reader, AsyncBytesIO())
+    reader.conn = conn
+    conn.io_timeout = 5000
+    req = await Request.create(Microdot(), conn, conn, None)
+    assert req.body == b'abcdef'
+    body_reads = reader.deadlines[-6:]
+    assert body_reads[0] is not None
+    assert body_reads == [body_reads[0]] * 6
+    assert conn.deadline is None and conn.io_timeout == 5000
+
+
+def test_frame_errors_keep_their_reason_and_are_raised_again():
+    from microdot.wsframe import FrameError, FrameParser
+    from support import raises
+    assert str(FrameError(1002, 'Reserved opcode')) == 'Reserved opcode'
+    parser = FrameParser()
+    parser.receive_data(b'\x83\x80\x01\x02\x03\x04')
+    for _ in range(2):
+        with raises(FrameError) as caught:
+            parser.next_event()
+        assert (caught.value.code, caught.value.reason) == \
+            (1002, 'Reserved opcode')
+    # a message refused once whole (invalid UTF-8) leaves no frame begun
+    parser = FrameParser()
+    parser.receive_data(b'\x01\x81\x01\x02\x03\x04' + bytes([ord('a') ^ 1]))
+    assert parser.next_event() is None and parser.in_frame()
+    parser.receive_data(b'\x80\x81\x01\x02\x03\x04' + bytes([0xff ^ 1]))
+    with raises(FrameError) as caught:
+        parser.next_event()
+    assert caught.value.code == 1007
+    assert not parser.in_frame()
