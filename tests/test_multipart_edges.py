@@ -379,3 +379,34 @@ def test_parser_edges_padding_names_and_header_length():
         with raises(MultipartError) as caught:
             parse_all(b'--B\r\n' + head + b'x\r\n\r\nv\r\n--B--', pieces)
         assert str(caught.value) == 'Part headers too long'
+
+
+def test_parse_options_quotes_escapes_and_odd_parameters():
+    from microdot.multipart import parse_options
+    for text, expected in (
+            ('form-data; name="a\\"b"; filename="c\\\\d"',
+             {'name': 'a"b', 'filename': 'c\\d'}),
+            ('form-data; name="ab\\', {'name': 'ab\\'}),
+            ('form-data; name="abc', {'name': 'abc'}),
+            ('form-data; X-a=1; name=Xval', {'x-a': '1', 'name': 'Xval'}),
+            ('form-data; flag; name="a"', {'name': 'a'}),
+            ('form-data;=x; name=a', {'': 'x', 'name': 'a'}),
+            ('form-data; name=a; flag', {'name': 'a'}),
+            ('form-data; name=a;', {'name': 'a'}),
+            ('form-data;   ', {}),
+            ('form-data; name=a; filename=b; size=3',
+             {'name': 'a', 'filename': 'b', 'size': '3'}),
+            ('form-data; name="a\\Xb"', {'name': 'a\\Xb'}),
+            ('form-data; name="a\\"";x=1', {'name': 'a"', 'x': '1'}),
+            ('form-data; name = "sp aced" ; filename=\tf.txt',
+             {'name': 'sp aced', 'filename': 'f.txt'}),
+            ("form-data; name*=UTF-8''caf%C3%A9; name=plain",
+             {'name': 'caf\u00e9'}),
+            ("form-data; filename*=us-ascii'en'a%20b", {'filename': 'a b'}),
+            ("form-data; filename*=latin-1''x", {}),
+            ("form-data; filename*=UTF-8''%zz", {}),
+            ('FORM-DATA ; NAME=a', {'name': 'a'}),
+            ('form-data; name=""', {'name': ''}),
+            ('form-data; name="a;b"; filename="c=d"',
+             {'name': 'a;b', 'filename': 'c=d'})):
+        assert parse_options(text) == ('form-data', expected), text
