@@ -185,6 +185,8 @@ def test_multipart_refusals_say_why():
             (b'--B\r\n' + part[:20], 'Body ended in part headers'),
             (b'--B\r\n' + part[:-8], 'Body ended in a part'),
             (b'--B', 'Body ended in a delimiter'),
+            (b'--B  ', 'Body ended in a delimiter'),
+            (b'--B' + b' ' * 64 + b'\rx', 'Malformed delimiter'),
             (b'--Bx\r\n' + part, 'Malformed delimiter'),
             (b'--B' + b' ' * 70 + b'\r\n' + part, 'Malformed delimiter'),
             (b'--B' + b' ' * 70, 'Malformed delimiter'),
