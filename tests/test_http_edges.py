@@ -108,3 +108,77 @@ def test_frame_errors_keep_their_reason_and_are_raised_again():
         parser.next_event()
     assert caught.value.code == 1007
     assert not parser.in_frame()
+
+
+class Recorder(AsyncBytesIO):
+    """A client's stream that records the connection's deadline at each
+    read (relative to the clock then) and what was written to it."""
+
+    def __init__(self, data):
+        AsyncBytesIO.__init__(self, data)
+        self.conn = None
+        self.waits = []
+
+    async def read(self, n=-1):
+        from microdot.compat import ticks_diff, ticks_ms
+        deadline = self.conn.deadline if self.conn else None
+        self.waits.append(None if deadline is None else
+                          ticks_diff(deadline, ticks_ms()))
+        return await AsyncBytesIO.read(self, 1)
+
+
+async def test_create_applies_the_app_timeouts_and_keeps_its_arguments():
+    from microdot import Microdot, Request
+    app = Microdot()
+    app.idle_timeout = 100
+    app.header_timeout = 7
+    stream = Recorder(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    conn = Connection(stream, stream, ('10.0.0.2', 5))
+    stream.conn = conn
+    req = await Request.create(app, conn, conn, ('10.0.0.2', 5),
+                               scheme='https')
+    assert req.app is app and req.scheme == 'https'
+    assert req.client_addr == ('10.0.0.2', 5)
+    # the wait for the first byte has the idle timeout, the rest of the
+    # head the header timeout (in ms; the clock moves a little meanwhile)
+    assert 99000 <= stream.waits[0] <= 100000, stream.waits[0]
+    assert all(6000 <= wait <= 7000 for wait in stream.waits[1:]), \
+        stream.waits
+    writer = AsyncBytesIO()
+    req = await Request.create(app, AsyncBytesIO(b'GET /x HTTP/1.1\r\n\r\n'),
+                               writer, ('10.0.0.3', 6))
+    assert req.scheme == 'http' and req.path == '/x'
+    assert req.client_addr == ('10.0.0.3', 6)
+    assert req.connection.writer is writer
+
+
+async def test_expect_100_continue_before_chunked_and_streamed_bodies():
+    from microdot import Microdot, Request
+    saved = Request.max_body_length
+    Request.max_body_length = 4
+    try:
+        for head, body in (
+                (b'Transfer-Encoding: chunked', b'5\r\nhello\r\n0\r\n\r\n'),
+                (b'Content-Length: 10', b'helloworld'),
+                (b'Content-Length: 3', b'abc')):
+            writer = AsyncBytesIO()
+            await Request.create(Microdot(), AsyncBytesIO(
+                b'POST / HTTP/1.1\r\nExpect: 100-continue\r\n' + head +
+                b'\r\n\r\n' + body), writer, None)
+            assert writer.getvalue() == b'HTTP/1.1 100 Continue\r\n\r\n', \
+                head
+    finally:
+        Request.max_body_length = saved
+
+
+async def test_bodies_of_zero_and_one_byte_and_chunked_lengths():
+    from microdot import Microdot, Request
+    for length, body in ((b'0', b''), (b'1', b'z'), (b'2', b'zz')):
+        req = await Request.create(Microdot(), AsyncBytesIO(
+            b'POST / HTTP/1.1\r\nContent-Length: ' + length + b'\r\n\r\n' +
+            body), None, None)
+        assert (req.body, req.content_length) == (body, len(body))
+    req = await Request.create(Microdot(), AsyncBytesIO(
+        b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'
+        b'1\r\nz\r\n0\r\n\r\n'), None, None)
+    assert (req.body, req.content_length) == (b'z', 0)
