@@ -298,11 +298,14 @@ def report(tree, found, host_killed, triage, target, modules, seconds):
     used = set()
     for module in modules:
         names = [n for n in found if module_of(n) == module]
-        killed = equivalent = 0
+        killed = equivalent = not_run = 0
         for name in sorted(names, key=_number_order):
             status = found[name]
             if status in KILLED or name in host_killed:
                 killed += 1
+                continue
+            if status == 'not checked':     # a run stopped before it
+                not_run += 1
                 continue
             diff = diff_of(tree, name)
             removed, added = changed_lines(diff)
@@ -312,27 +315,31 @@ def report(tree, found, host_killed, triage, target, modules, seconds):
                 equivalent += 1
                 continue
             survivors.append((name, status, diff))
-        judged = len(names) - equivalent
+        judged = len(names) - equivalent - not_run
         score = 100.0 * killed / judged if judged else 100.0
-        if score < target:
+        if score < target or not_run:
             failing.append(module)
         table.append((module, len(names), killed, equivalent,
-                      judged - killed, score))
-    total = [sum(row[i] for row in table) for i in range(1, 5)]
-    overall = 100.0 * total[1] / (total[0] - total[2]) \
-        if total[0] > total[2] else 100.0
+                      judged - killed, score, not_run))
+    total = [sum(row[i] for row in table) for i in (1, 2, 3, 4, 6)]
+    judged = total[0] - total[2] - total[4]
+    overall = 100.0 * total[1] / judged if judged else 100.0
     lines.append('# Mutation testing report\n')
     lines.append('mutmut over {} modules, {} mutants, {:.0f} minutes; '
                  'score = killed / (mutants - equivalent).\n'.format(
                      len(modules), total[0], seconds / 60))
     lines.append('| module | mutants | killed | equivalent | survived '
-                 '| score |')
-    lines.append('| --- | ---: | ---: | ---: | ---: | ---: |')
-    for module, count, killed, equivalent, survived, score in table:
-        lines.append('| {} | {} | {} | {} | {} | {:.1f}% |'.format(
-            module, count, killed, equivalent, survived, score))
-    lines.append('| all | {} | {} | {} | {} | {:.1f}% |\n'.format(
-        total[0], total[1], total[2], total[3], overall))
+                 '| not run | score |')
+    lines.append('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+    for module, count, killed, equivalent, survived, score, not_run in \
+            table:
+        lines.append('| {} | {} | {} | {} | {} | {} | {:.1f}% |'.format(
+            module, count, killed, equivalent, survived, not_run, score))
+    lines.append('| all | {} | {} | {} | {} | {} | {:.1f}% |\n'.format(
+        total[0], total[1], total[2], total[3], total[4], overall))
+    if total[4]:
+        lines.append('{} mutants were not run (the run was stopped): the '
+                     'scores are of those that were.\n'.format(total[4]))
     if host_killed:
         lines.append('{} of the killed were killed only by the host tests '
                      'with servers.\n'.format(len(host_killed)))
@@ -392,8 +399,12 @@ def main():
         pass
     elif args.recheck and os.path.isdir(os.path.join(tree, 'mutants')):
         before = results(tree)
-        again = [n for n, s in before.items() if s not in KILLED and
+        # the survivors first, then what a stopped run left
+        again = [n for n, s in before.items()
+                 if s not in KILLED and s != 'not checked' and
                  module_of(n) in modules and not is_triaged(tree, n, triage)]
+        rest = [n for n, s in before.items()
+                if s == 'not checked' and module_of(n) in modules]
         # the tests (and maybe the sources) changed: bring them over, then
         # run the survivors again (mutmut makes new mutants of the
         # functions whose source changed)
@@ -413,6 +424,8 @@ def main():
                 shutil.copy2(source, os.path.join(tree, name))
         if again:
             run_mutmut(tree, again)
+        if rest:
+            run_mutmut(tree)
     else:
         lay_out(tree, modules)
         run_mutmut(tree)
@@ -440,10 +453,12 @@ def main():
     with open(os.path.join(os.path.abspath(args.work), 'survivors.txt'),
               'w') as f:
         f.write(triage_template(survivors))
-    for module, count, killed, equivalent, survived, score in table:
+    for module, count, killed, equivalent, survived, score, not_run in \
+            table:
         print('mutate: {:<11} {:5} mutants, {:5} killed, {:4} equivalent, '
-              '{:4} survived: {:5.1f}%'.format(module, count, killed,
-                                               equivalent, survived, score))
+              '{:4} survived: {:5.1f}%{}'.format(
+                  module, count, killed, equivalent, survived, score,
+                  ' ({} not run)'.format(not_run) if not_run else ''))
     print('mutate: all {} mutants: {:.1f}% killed of the non-equivalent; '
           'mutmut {:.0f} min, host tests {:.0f} min; report: {}'.format(
               total[0], overall, mutmut_seconds / 60,
