@@ -249,3 +249,62 @@ def test_set_cookie_after_a_set_cookie_field_given_as_text():
     res.set_cookie('b', '2')
     res.set_cookie('c', '3')
     assert res.headers['Set-Cookie'] == ['a=1', 'b=2', 'c=3']
+
+
+async def test_head_answers_and_empty_bodies_with_fields_and_a_reason():
+    app = Microdot()
+    big = b'b' * 2000
+
+    @app.get('/typed')
+    async def typed(req):
+        return Response(big, headers={'Content-Type': 'text/csv'})
+
+    @app.get('/small')
+    async def small(req):
+        return Response(b'tiny', headers={'X-One': '1'})
+
+    @app.get('/empty')
+    async def empty(req):
+        return Response(b'', 202, {'X-One': '1'}, reason='Later')
+
+    for path, length in ((b'/typed', b'2000'), (b'/small', b'4')):
+        out = await written(app, b'HEAD ' + path + b' HTTP/1.1\r\n\r\n')
+        status, fields, body = parts(out)
+        assert (status, body) == (b'HTTP/1.1 200 OK', b''), path
+        assert b'Content-Length: ' + length in fields, path
+    out = await written(app, b'GET /empty HTTP/1.1\r\n\r\n')
+    assert parts(out) == (b'HTTP/1.1 202 Later', sorted(
+        [b'X-One: 1', TEXT, b'Content-Length: 0']), b'')
+
+
+def test_content_types_get_a_charset_when_they_are_text():
+    from microdot import response
+    response._CHARSET.clear()    # as in a new process: nothing cached yet
+    saved = Response.default_content_type
+    try:
+        for content_type, sent in (
+                ('text/html', 'text/html; charset=UTF-8'),
+                ('application/json', 'application/json'),
+                ('text/plain', 'text/plain; charset=UTF-8'),
+                ('text/html', 'text/html; charset=UTF-8'),
+                ('TEXT/odd', 'TEXT/odd'), ('image/png', 'image/png')):
+            Response.default_content_type = content_type
+            res = Response('x', headers={'X-A': '1'})
+            res.complete()
+            assert res.headers['Content-Type'] == sent, content_type
+    finally:
+        Response.default_content_type = saved
+
+
+def test_bodies_given_as_nothing_or_a_kind_of_text():
+    class Text(str):
+        pass
+
+    assert Response().body == b''
+    assert Response(None).body == b''
+    assert Response(Text('caf\u00e9')).body == 'caf\u00e9'.encode()
+    assert Response(['a', 1]).body == b'["a", 1]' or \
+        Response(['a', 1]).body == b'["a",1]'
+    assert Response(['a']).headers['Content-Type'] == 'application/json'
+    assert Response({'a': 1}, headers={'Content-Type': 'x/y'}).headers[
+        'Content-Type'] == 'x/y'
