@@ -182,3 +182,41 @@ async def test_bodies_of_zero_and_one_byte_and_chunked_lengths():
         b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'
         b'1\r\nz\r\n0\r\n\r\n'), None, None)
     assert (req.body, req.content_length) == (b'z', 0)
+
+
+def test_parsing_from_cold_caches_and_again_from_warm_ones():
+    # the parser keeps the request lines and field names it saw; a new
+    # process starts with none (mutmut's workers inherit the caches the
+    # tests filled, so a test of the filling starts them empty)
+    from microdot import http
+    from microdot.structures import NoCaseDict
+    saved = (list(http._LINES), dict(http._NAMES), http._names_count)
+    del http._LINES[:]
+    http._NAMES.clear()
+    http._names_count = 0
+    try:
+        heads = [
+            b'GET / HTTP/1.1\r\nHost: a\r\nX-Ab: 1\r\nX-Ba: 2',
+            b'GET /x HTTP/1.1\r\nHost: b\r\nX-Ab: 3\r\nContent-Length: 4',
+            b'POST / HTTP/1.0\r\nhost: c\r\nx-ab: 5\r\nX-Cd: 6',
+            b'GET / HTTP/1.1\r\nHost: a\r\nX-Ab: 1\r\nX-Ba: 2',
+        ]
+        for round in range(3):
+            for head in heads + [b'GET /' + str(i).encode() + b' HTTP/1.1'
+                                 b'\r\nX-F' + str(i).encode() + b': v'
+                                 for i in range(12)]:
+                headers = NoCaseDict()
+                line, rest = head.split(b'\r\n', 1)
+                parsed = http.parse_head(head, len(head), 2048, 48, headers)
+                method, target, version = line.decode().split(' ')
+                assert parsed == (method, target, version[5:]), head
+                for field in rest.split(b'\r\n'):
+                    name, _, value = field.decode().partition(': ')
+                    assert headers[name] == value, (head, name)
+                    assert name in list(headers.keys()), (head, name)
+        assert 0 < len(http._LINES) <= 8 and http._names_count <= 32
+    finally:
+        http._LINES[:] = saved[0]
+        http._NAMES.clear()
+        http._NAMES.update(saved[1])
+        http._names_count = saved[2]
