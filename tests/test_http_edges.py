@@ -220,3 +220,31 @@ def test_parsing_from_cold_caches_and_again_from_warm_ones():
         http._NAMES.clear()
         http._NAMES.update(saved[1])
         http._names_count = saved[2]
+
+
+async def test_create_prefers_the_address_it_is_given_and_413_has_no_body():
+    from microdot import Microdot, Request
+    conn = Connection(AsyncBytesIO(b'GET / HTTP/1.1\r\n\r\n'), None,
+                      ('10.0.0.1', 1))
+    req = await Request.create(Microdot(), conn, conn, ('10.0.0.9', 9))
+    assert req.client_addr == ('10.0.0.9', 9)
+    conn = Connection(AsyncBytesIO(b'GET / HTTP/1.1\r\n\r\n'), None,
+                      ('10.0.0.1', 1))
+    req = await Request.create(Microdot(), conn, conn, conn.client_addr)
+    assert req.client_addr == ('10.0.0.1', 1)
+    app = Microdot()
+
+    @app.errorhandler(413)
+    async def too_large(req):
+        return 'body of ' + str(len(req.body)), 413
+
+    saved = Request.max_content_length
+    Request.max_content_length = 4
+    try:
+        req = await Request.create(app, AsyncBytesIO(
+            b'POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n0123456789'),
+            None, None)
+        res = await app.dispatch_request(req)
+    finally:
+        Request.max_content_length = saved
+    assert (res.status_code, res.body) == (413, b'body of 0')
