@@ -248,3 +248,17 @@ async def test_create_prefers_the_address_it_is_given_and_413_has_no_body():
     finally:
         Request.max_content_length = saved
     assert (res.status_code, res.body) == (413, b'body of 0')
+
+
+async def test_the_rest_of_a_head_begun_in_the_buffer_has_the_head_timeout():
+    from microdot import Microdot, Request
+    app = Microdot()
+    app.idle_timeout = 100
+    app.header_timeout = 7
+    stream = Recorder(b'TP/1.1\r\n\r\n')
+    conn = Connection(stream, stream, None)
+    conn._append(b'GET / HT')      # pipelined after an earlier request
+    stream.conn = conn
+    req = await Request.create(app, conn, conn, None)
+    assert req.path == '/'
+    assert all(6000 <= wait <= 7000 for wait in stream.waits), stream.waits
