@@ -262,3 +262,11 @@ async def test_the_rest_of_a_head_begun_in_the_buffer_has_the_head_timeout():
     req = await Request.create(app, conn, conn, None)
     assert req.path == '/'
     assert all(6000 <= wait <= 7000 for wait in stream.waits), stream.waits
+
+
+def test_close_codes_at_the_edges_of_their_ranges():
+    from microdot.wsframe import is_valid_close_code
+    for code in (1000, 1003, 1007, 1014, 3000, 4999):
+        assert is_valid_close_code(code), code
+    for code in (0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 65535):
+        assert not is_valid_close_code(code), code
