@@ -22,7 +22,8 @@
    with its diff. Score: killed / (mutants - equivalent).
 
 ``--recheck`` keeps WORK/tree and runs only the mutants that survived the
-last time (after new tests were written); ``--report-only`` writes the
+last time (after new tests were written); ``--resume`` runs those a
+stopped run left (both may be given); ``--report-only`` writes the
 report of the last run again (after the triage file changed). Besides the
 report, WORK/survivors.txt lists the survivors in the triage file's format
 (``why: ?``), to copy from. The exit status is 1 when the score of any
@@ -384,6 +385,7 @@ def main():
                                                        'mutation'))
     parser.add_argument('--no-host-tests', action='store_true')
     parser.add_argument('--recheck', action='store_true')
+    parser.add_argument('--resume', action='store_true')
     parser.add_argument('--report-only', action='store_true')
     parser.add_argument('--target', type=float, default=95.0)
     args = parser.parse_args()
@@ -397,12 +399,15 @@ def main():
     triage = read_triage()
     if args.report_only:
         pass
-    elif args.recheck and os.path.isdir(os.path.join(tree, 'mutants')):
+    elif (args.recheck or args.resume) and \
+            os.path.isdir(os.path.join(tree, 'mutants')):
         before = results(tree)
-        # the survivors first, then what a stopped run left
+        # the survivors (--recheck), then what a stopped run left
+        # (--resume)
         again = [n for n, s in before.items()
-                 if s not in KILLED and s != 'not checked' and
-                 module_of(n) in modules and not is_triaged(tree, n, triage)]
+                 if args.recheck and s not in KILLED and
+                 s != 'not checked' and module_of(n) in modules and
+                 not is_triaged(tree, n, triage)]
         rest = [n for n, s in before.items()
                 if s == 'not checked' and module_of(n) in modules]
         # the tests (and maybe the sources) changed: bring them over, then
@@ -424,7 +429,7 @@ def main():
                 shutil.copy2(source, os.path.join(tree, name))
         if again:
             run_mutmut(tree, again)
-        if rest:
+        if rest and args.resume:
             run_mutmut(tree)
     else:
         lay_out(tree, modules)
@@ -434,7 +439,8 @@ def main():
     # killed by the host tests in an earlier pass (--recheck, --report-only)
     host_file = os.path.join(os.path.abspath(args.work), 'host-killed.txt')
     host_killed = set()
-    if os.path.exists(host_file) and (args.recheck or args.report_only):
+    if os.path.exists(host_file) and (args.recheck or args.resume or
+                                      args.report_only):
         with open(host_file) as f:
             host_killed = set(f.read().split()) & set(found)
     if not args.no_host_tests and not args.report_only:

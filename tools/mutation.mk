@@ -10,7 +10,8 @@
 #                 tools/mutation_equivalents.txt); fails under 95%.
 #                 MUTATE_ARGS passes options to tools/mutate.py, e.g.
 #                 '--modules http,body', '--recheck' (only the last
-#                 survivors, after new tests), '--no-host-tests'.
+#                 survivors, after new tests), '--resume' (what a stopped
+#                 run left), '--report-only', '--no-host-tests'.
 
 MUTATE_ARGS ?=
 MUTATION_STAMP := $(VENV)/.installed-mutation
