@@ -73,3 +73,33 @@ async def test_readexactly_past_the_end_of_a_whole_body_says_so():
             with raises(EOFError) as caught:
                 await body.readexactly(50)
             assert str(caught.value) == 'Body ended early'
+
+
+async def test_read_zero_gives_nothing_and_waits_for_nothing():
+    # the body is cut inside its first chunk: read(0) still answers b''
+    # at once, and only a real read finds the end
+    data = b'5\r\nhel'
+    for sizes in (None, [1], [4]):
+        body = chunked_reader(data, sizes)
+        assert await body.readexactly(3) == b'hel'
+        assert await body.read(0) == b''
+        with raises(EOFError):
+            await body.read()
+    for body in both(pattern(30), [7]):
+        assert await body.read(0) == b''
+        assert await body.read() == pattern(30)
+
+
+async def test_a_body_of_exactly_the_limit_is_read_whole_in_many_chunks():
+    data = pattern(100)
+    for sizes in (None, [1], [5]):
+        stream = chunked(data, [3])
+        body = ChunkedBodyReader(Connection(
+            AsyncBytesIO(stream) if sizes is None else Pieces(stream, sizes)),
+            100)
+        assert await body.read() == data, sizes
+        body = ChunkedBodyReader(Connection(
+            AsyncBytesIO(stream) if sizes is None else Pieces(stream, sizes)),
+            100)
+        assert await body.read_up_to(101) == data, sizes
+        assert body.done
