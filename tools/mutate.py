@@ -124,8 +124,9 @@ def mutmut_command():
     return [os.path.join(os.path.dirname(sys.executable), 'mutmut')]
 
 
-def run_mutmut(tree, names=()):
-    command = mutmut_command() + ['run', '--max-children', '1'] + list(names)
+def run_mutmut(tree, names=(), workers=1):
+    command = mutmut_command() + ['run', '--max-children', str(workers)] + \
+        list(names)
     print('mutate: ' + ' '.join(command) + '  (in {})'.format(tree))
     with open(os.path.join(tree, 'mutmut.log'), 'a') as log:
         status = subprocess.call(command, cwd=tree, env=environment(),
@@ -388,6 +389,8 @@ def main():
     parser.add_argument('--resume', action='store_true')
     parser.add_argument('--report-only', action='store_true')
     parser.add_argument('--target', type=float, default=95.0)
+    parser.add_argument('--workers', type=int, default=1,
+                        help='mutmut workers (one core each; default 1)')
     args = parser.parse_args()
     modules = [m for m in args.modules.split(',') if m]
     unknown = [m for m in modules if m not in MODULES]
@@ -428,12 +431,12 @@ def main():
             elif os.path.exists(source):
                 shutil.copy2(source, os.path.join(tree, name))
         if again:
-            run_mutmut(tree, again)
+            run_mutmut(tree, again, args.workers)
         if rest and args.resume:
-            run_mutmut(tree)
+            run_mutmut(tree, workers=args.workers)
     else:
         lay_out(tree, modules)
-        run_mutmut(tree)
+        run_mutmut(tree, workers=args.workers)
     found = {n: s for n, s in results(tree).items() if module_of(n) in modules}
     mutmut_seconds = time.time() - start
     # killed by the host tests in an earlier pass (--recheck, --report-only)
