@@ -431,3 +431,44 @@ async def test_after_a_plain_mount_the_parent_handlers_answer_sub_routes_too():
     res = await client.get('/sub/fail')
     assert (res.status_code, res.text) == (400,
                                            'parent ValueError for /sub/fail')
+
+
+def test_the_default_options_handler_names_allow_exactly():
+    app = Microdot()
+
+    class Req:
+        allowed_methods = ['GET', 'HEAD', 'OPTIONS']
+
+    assert app.default_options_handler(Req()) == {
+        'Allow': 'GET, HEAD, OPTIONS'}
+
+
+async def test_start_server_serves_with_its_defaults_until_shutdown():
+    import asyncio
+    from test_websocket_timeouts import start, stop
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'served'
+
+    port, task = await start(app)     # start_server('127.0.0.1', port)
+    try:
+        assert app.debug is False
+        assert not task.done()   # it serves until shutdown() by default
+        reader, writer = await asyncio.open_connection('127.0.0.1', port)
+        writer.write(b'GET / HTTP/1.0\r\n\r\n')
+        await writer.drain()
+        data = b''
+        while True:
+            piece = await reader.read(1024)
+            if not piece:
+                break
+            data += piece
+        writer.close()
+        assert data.startswith(b'HTTP/1.1 200 OK\r\n')
+        assert data.endswith(b'\r\n\r\nserved')
+        assert not task.done()
+    finally:
+        await stop(app, task)
+    assert task.done()
