@@ -3,7 +3,7 @@ untested: the reason phrase of the first status in the table, the repr of
 an HTTPException, Connection.readline() up to a newline and at the end."""
 from microdot import AsyncBytesIO
 from microdot.connection import Connection
-from microdot.http import HTTPException, reason_phrase
+from microdot.http import HTTPException, ProtocolError, reason_phrase
 from streams import Pieces
 
 
@@ -204,7 +204,7 @@ def test_parsing_from_cold_caches_and_again_from_warm_ones():
         for round in range(3):
             for head in heads + [b'GET /' + str(i).encode() + b' HTTP/1.1'
                                  b'\r\nX-F' + str(i).encode() + b': v'
-                                 for i in range(12)]:
+                                 for i in range(40)]:
                 headers = NoCaseDict()
                 line, rest = head.split(b'\r\n', 1)
                 parsed = http.parse_head(head, len(head), 2048, 48, headers)
@@ -214,7 +214,9 @@ def test_parsing_from_cold_caches_and_again_from_warm_ones():
                     name, _, value = field.decode().partition(': ')
                     assert headers[name] == value, (head, name)
                     assert name in list(headers.keys()), (head, name)
-        assert 0 < len(http._LINES) <= 8 and http._names_count <= 32
+        cached = sum(len(names) for names in http._NAMES.values())
+        assert 0 < len(http._LINES) <= 8
+        assert cached == http._names_count == 32
     finally:
         http._LINES[:] = saved[0]
         http._NAMES.clear()
@@ -270,3 +272,40 @@ def test_close_codes_at_the_edges_of_their_ranges():
         assert is_valid_close_code(code), code
     for code in (0, 999, 1004, 1005, 1006, 1015, 2999, 5000, 65535):
         assert not is_valid_close_code(code), code
+
+
+def test_http_exception_args_and_unknown_fields_are_not_expect():
+    assert HTTPException(404, 'Gone away').args == (404, 'Gone away')
+    assert HTTPException(404).args == (404, None)
+
+
+async def test_a_field_of_an_unknown_name_valued_100_continue_is_no_expect():
+    # from a cold cache of names, as a new process (see above)
+    from microdot import Microdot, Request, http
+    saved = (dict(http._NAMES), http._names_count)
+    http._NAMES.clear()
+    http._names_count = 0
+    try:
+        writer = AsyncBytesIO()
+        req = await Request.create(Microdot(), AsyncBytesIO(
+            b'POST / HTTP/1.1\r\nX-Wait: 100-continue\r\n'
+            b'Content-Length: 2\r\n\r\nok'), writer, None)
+        assert req.body == b'ok' and writer.getvalue() == b''
+    finally:
+        http._NAMES.clear()
+        http._NAMES.update(saved[0])
+        http._names_count = saved[1]
+
+
+async def test_connection_readuntil_defaults_and_a_separator_first():
+    from support import raises
+    conn = Connection(AsyncBytesIO(b'one\ntwo'))
+    assert await conn.readuntil() == b'one\n'
+    conn = Connection(AsyncBytesIO(b'\nabcdefgh\n'))
+    assert await conn.readuntil(b'\n', 4) == b'\n'
+    with raises(ProtocolError):
+        await conn.readuntil(b'\n', 4)
+    conn = Connection(AsyncBytesIO(b'abc'))
+    with raises(EOFError) as caught:
+        await conn.readuntil(b'\n')
+    assert str(caught.value) == 'Connection closed mid-line'
