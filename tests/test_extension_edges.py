@@ -177,7 +177,7 @@ async def test_csrf_trusts_no_origin_from_a_cors_star():
     assert res.status_code == 200
 
 
-async def test_csrf_refuses_subdomains_unless_asked_and_keeps_cors_given_early():
+async def test_csrf_refuses_subdomains_unless_asked_keeps_early_cors():
     app = Microdot()
     cors = CORS(allowed_origins=['https://a.test'])
     csrf = CSRF(cors=cors)          # attached later, cors given here
@@ -198,7 +198,8 @@ async def test_csrf_refuses_subdomains_unless_asked_and_keeps_cors_given_early()
 
 async def test_vary_is_extended_once_however_it_is_spelled():
     from microdot import Response
-    for vary, expected in (('Accept-Encoding,Origin', 'Accept-Encoding,Origin'),
+    for vary, expected in (('Accept-Encoding,Origin',
+                            'Accept-Encoding,Origin'),
                            ('origin', 'origin'),
                            ('*', '*'),
                            ('Accept-Encoding', 'Accept-Encoding, Origin'),

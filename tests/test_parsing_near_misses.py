@@ -135,7 +135,8 @@ async def test_repeated_fields():
                            (b'Content-Length: 0\r\nContent-Length: 0', 400),
                            (b'Transfer-Encoding: chunked\r\n'
                             b'transfer-encoding: chunked', 400),
-                           (b'X: a\r\nX: b', 200), (b'Host: a\r\nX-Host: a', 200)):
+                           (b'X: a\r\nX: b', 200),
+                           (b'Host: a\r\nX-Host: a', 200)):
         data = b'GET / HTTP/1.1\r\n' + fields + b'\r\n\r\n'
         assert await status_of(echo_app(), data) == status, fields
 
@@ -157,8 +158,10 @@ async def test_expect_100_continue_near_misses():
     body = b'\r\nContent-Length: 5\r\n\r\nhello'
     for version, expect, continued in (
             (b'1.1', b'100-continue', True), (b'1.1', b'100-Continue', True),
-            (b'1.1', b'  100-continue ', True), (b'1.0', b'100-continue', False),
-            (b'1.1', b'100-continuex', False), (b'1.1', b'200-continue', False),
+            (b'1.1', b'  100-continue ', True),
+            (b'1.0', b'100-continue', False),
+            (b'1.1', b'100-continuex', False),
+            (b'1.1', b'200-continue', False),
             (b'1.1', b'100-continue, x', False)):
         data = b'POST / HTTP/' + version + b'\r\nExpect: ' + expect + body
         out = await written(echo_app(), data)
