@@ -330,7 +330,7 @@ async def test_a_client_gone_mid_upload_is_a_400_that_says_so():
 def parse_all(data, pieces=None, **options):
     """[(name, filename, bytes)] of a multipart body with boundary B."""
     from microdot.multipart import MultipartParser, NEED_DATA, PART, \
-        DATA, PART_END, END
+        DATA, END
     parser = MultipartParser('B', **options)
     fields = []
     at = 0
