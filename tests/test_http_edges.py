@@ -309,3 +309,12 @@ async def test_connection_readuntil_defaults_and_a_separator_first():
     with raises(EOFError) as caught:
         await conn.readuntil(b'\n')
     assert str(caught.value) == 'Connection closed mid-line'
+
+
+def test_close_payloads_take_bytes_and_keep_a_reason_of_exactly_123():
+    from microdot.wsframe import close_payload
+    assert close_payload(1000, b'bye') == b'\x03\xe8bye'
+    assert close_payload(1000, bytearray(b'bye')) == b'\x03\xe8bye'
+    assert close_payload(1001, 'a' * 123) == b'\x03\xe9' + b'a' * 123
+    assert close_payload(1001, 'a' * 124) == b'\x03\xe9' + b'a' * 123
+    assert close_payload(None, 'ignored') == b''
