@@ -472,3 +472,38 @@ async def test_start_server_serves_with_its_defaults_until_shutdown():
     finally:
         await stop(app, task)
     assert task.done()
+
+
+def test_make_response_takes_every_documented_shape():
+    from microdot.app import make_response
+    res = make_response(('x',))
+    assert (res.status_code, res.body, len(res.headers)) == (200, b'x', 0)
+    res = make_response(('x', 201))
+    assert (res.status_code, res.body, len(res.headers)) == (201, b'x', 0)
+    res = make_response(('x', {'X-A': '1'}))
+    assert (res.status_code, res.headers['X-A']) == (200, '1')
+    res = make_response(('x', 202, {'X-A': '2'}))
+    assert (res.status_code, res.body, res.headers['X-A']) == \
+        (202, b'x', '2')
+    for value in ((404,), (204, {'X-B': '3'}), (418, 201)):
+        res = make_response(value)
+        assert res.status_code == value[0] and res.body == b'', value
+    assert make_response((204, {'X-B': '3'})).headers['X-B'] == '3'
+    res = make_response(500)
+    assert (res.status_code, res.body) == (500, b'')
+    assert make_response(None) is None
+
+
+async def test_a_405_handler_keeps_its_own_allow_field():
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'x'
+
+    @app.errorhandler(405)
+    async def not_allowed(req):
+        return 'nope', 405, {'Allow': 'GET'}
+
+    res = await TestClient(app).request('DELETE', '/')
+    assert (res.status_code, res.headers['Allow']) == (405, 'GET')
