@@ -163,3 +163,18 @@ async def test_closing_never_raises_and_closes_the_socket_without_memory():
         conn.io_timeout = 5000
         await conn.aclose()             # the error stays inside
         assert writer.closed == closes and conn.deadline is None
+
+
+async def test_connection_read_zero_all_and_readexactly_cut_short():
+    from microdot import AsyncBytesIO
+    from streams import Pieces
+    for sizes in ([1], [3], [100]):
+        conn = Connection(Pieces(b'abcdefgh', sizes))
+        assert await conn.read(0) == b''
+        assert await conn.readexactly(2) == b'ab'
+        assert await conn.read() == b'cdefgh'
+        assert await conn.read() == b''
+    conn = Connection(AsyncBytesIO(b'abc'))
+    with raises(EOFError) as caught:
+        await conn.readexactly(5)
+    assert str(caught.value) == 'Connection closed mid-read'
