@@ -31,6 +31,7 @@ HEAD_REFUSALS = (
      'Request head is not valid UTF-8'),
     (b'GET  / HTTP/1.1\r\n\r\n', 400, 'Malformed request line'),
     (b'G(T / HTTP/1.1\r\n\r\n', 400, 'Malformed method'),
+    (b' / HTTP/1.1\r\n\r\n', 400, 'Malformed method'),
     (b'GET / HTTP/1.x\r\n\r\n', 400, 'Malformed HTTP version'),
     (b'GET / HTTP/11.1\r\n\r\n', 400, 'Malformed HTTP version'),
     (b'GET / HTTX/1.1\r\n\r\n', 400, 'Malformed HTTP version'),
