@@ -318,3 +318,24 @@ def test_close_payloads_take_bytes_and_keep_a_reason_of_exactly_123():
     assert close_payload(1001, 'a' * 123) == b'\x03\xe9' + b'a' * 123
     assert close_payload(1001, 'a' * 124) == b'\x03\xe9' + b'a' * 123
     assert close_payload(None, 'ignored') == b''
+
+
+def test_parse_request_line_on_its_own():
+    from microdot.http import parse_request_line
+    from support import raises
+    assert parse_request_line('GET /x HTTP/1.1', 100) == ('GET', '/x', '1.1')
+    assert parse_request_line(b'GET /x HTTP/1.0', 100) == \
+        ('GET', '/x', '1.0')
+    for line, status, reason in (
+            (b'GET /' + b'a' * 200 + b' HTTP/1.1', 414, 'URI Too Long'),
+            (b'GET /\xff HTTP/1.1', 400, 'Request line is not valid UTF-8'),
+            (b'GET /a\rb HTTP/1.1', 400, 'Malformed target')):
+        with raises(ProtocolError) as caught:
+            parse_request_line(line, 100)
+        assert (caught.value.status_code, caught.value.reason) == \
+            (status, reason), line
+    for target, path in (('http://h/a/b', '/a/b'), ('http://h/a//b', '/a//b'),
+                         ('https://h:8080/a?x=//y', '/a?x=//y'),
+                         ('http:///x', '/x'), ('http://h', '/')):
+        assert parse_request_line('GET ' + target + ' HTTP/1.1', 100) == \
+            ('GET', path, '1.1'), target
