@@ -29,6 +29,8 @@ HEAD_REFUSALS = (
     (b'GET /\xff HTTP/1.1\r\n\r\n', 400, 'Request head is not valid UTF-8'),
     (b'GET / HTTP/1.1\r\nX: \xc0\xaf\r\n\r\n', 400,
      'Request head is not valid UTF-8'),
+    (b'GET / HTTP/1.1\r\nX: a\xff\r\n\r\n', 400,
+     'Request head is not valid UTF-8'),
     (b'GET  / HTTP/1.1\r\n\r\n', 400, 'Malformed request line'),
     (b'G(T / HTTP/1.1\r\n\r\n', 400, 'Malformed method'),
     (b' / HTTP/1.1\r\n\r\n', 400, 'Malformed method'),
