@@ -339,3 +339,12 @@ def test_parse_request_line_on_its_own():
                          ('http:///x', '/x'), ('http://h', '/')):
         assert parse_request_line('GET ' + target + ' HTTP/1.1', 100) == \
             ('GET', path, '1.1'), target
+
+
+def test_decode_text_takes_valid_text_with_every_restricted_lead_byte():
+    from microdot.wsframe import decode_text
+    for text in ('\u0800\u0fff x \u0800', '\ud7ff\ud000\ud7ff',
+                 '\U00010000 \U0003ffff\U00010000',
+                 '\U00100000\U0010ffff \U00100000', 'caf\u00e9 \u20ac'):
+        assert decode_text(text.encode()) == text, text
+        assert decode_text(bytearray(text.encode())) == text, text
