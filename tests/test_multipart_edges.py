@@ -230,7 +230,7 @@ async def test_a_small_file_read_in_two_pieces_is_copied_whole():
 
 
 async def test_a_form_iterated_again_gives_nothing_and_copies_save():
-    with Scratch() as scratch:
+    with Scratch() as scratch, Limits(temp_dir=scratch.path):
         app = Microdot()
 
         @app.post('/upload')
@@ -243,12 +243,14 @@ async def test_a_form_iterated_again_gives_nothing_and_copies_save():
             async for name, value in fields:
                 uploads.append('again')
             await uploads[0].save(scratch.file('copy.bin'))
+            await uploads[0].close()     # its temporary file goes
             return str(len(uploads))
 
         res = await post(app, form_body(('f', 'f.bin', pattern(3000),
                                          'x/y')))
         assert res.text == '1'
         assert scratch.read('copy.bin') == pattern(3000)
+        assert scratch.names() == ['copy.bin']
 
 
 async def test_an_upload_read_in_pieces_of_any_size_gives_the_file():
