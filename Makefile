@@ -52,6 +52,7 @@ help:
 	@echo 'make run     serve $(APP) on the MicroPython unix port (RUNTIME=cpython|micropython|micropython-mpy, APP=...)'
 	@echo 'make test    run the whole suite on CPython, MicroPython (.py) and MicroPython (.mpy)'
 	@echo 'make test-cpython | test-host | test-mpy-src | test-mpy-bin | test-frozen-unix | test-pico   one part of it'
+	@echo 'make mutate  mutation testing of the core and security modules (slow; docs/internals.md)'
 	@echo 'make venv | deps | mpy | clean | distclean'
 
 # -- tools ---------------------------------------------------------------------
@@ -193,3 +194,4 @@ include firmware/firmware.mk
 include bench/bench.mk
 include host_tests/browser.mk
 include tools/reliability.mk
+include tools/mutation.mk

@@ -12,7 +12,10 @@
 #               also to a 32-bit unix build with the bundle frozen in (as on
 #               a board) with -X heapsize=$(SOAK_FROZEN_HEAPSIZE)
 #               (`make soak-frozen` runs that one alone; needs a -m32
-#               toolchain, Debian: apt-get install gcc-multilib). That
+#               toolchain: run as root on Debian, make installs
+#               gcc-multilib itself; elsewhere install a C compiler's 32-bit
+#               support yourself, e.g. Fedora: glibc-devel.i686 and
+#               libgcc.i686, Arch: lib32-gcc-libs). That
 #               build (tools/unix32.py, shared with the 64 KiB host tests)
 #               goes to build/unix32-frozen; a later run rebuilds only what
 #               changed.
@@ -26,7 +29,7 @@ SOAK_HEAPSIZE ?= 160K
 SOAK_FROZEN_HEAPSIZE ?= 64K
 SOAK_BUILD := build/unix32-frozen
 
-.PHONY: fuzz soak soak-frozen
+.PHONY: fuzz soak soak-frozen soak-tools
 
 # pytest's per-test timeout (pyproject.toml) is for `make test`: off here.
 fuzz: $(VENV_STAMP) $(DEPS_STAMP)
@@ -52,10 +55,23 @@ soak: $(VENV_STAMP)
 	        '-X heapsize=$(SOAK_FROZEN_HEAPSIZE)'; \
 	fi
 
-soak-frozen: $(VENV_STAMP)
+# The 32-bit build needs cc -m32: gcc-multilib on Debian, installed here
+# when make runs as root (as firmware-tools does for socat).
+soak-tools:
+	@printf 'int main(void) { return 0; }\n' | \
+	    $${CC:-cc} -m32 -x c - -o /dev/null 2>/dev/null || { \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-multilib >/dev/null \
+	        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-multilib; }; \
+	    else echo 'soak-tools: $${CC:-cc} cannot build 32-bit programs:' \
+	        'install its 32-bit support (Debian: apt-get install gcc-multilib;' \
+	        'Fedora: dnf install glibc-devel.i686 libgcc.i686)'; fi; }
+
+soak-frozen: $(VENV_STAMP) $(DEPS_STAMP)
 	@test -n '$(MPY_DIR)' || { echo 'make soak-frozen: set' \
 	    'MPY_DIR=/path/to/micropython (a checkout with lib/micropython-lib)'; \
 	    exit 2; }
+	@$(MAKE) --no-print-directory soak-tools
 	$(VPY) tools/unix32.py --mpy-dir '$(MPY_DIR)' --build $(SOAK_BUILD)
 	$(VPY) tools/soak.py --executable $(SOAK_BUILD)/micropython \
 	    --requests $(SOAK_REQUESTS) --heapsize $(SOAK_FROZEN_HEAPSIZE) \

@@ -311,6 +311,8 @@ def main():
     print('  file descriptors: {fds_first} -> {fds_last}; MemoryError: '
           '{memory_errors}; tracebacks: {tracebacks}'.format(**report))
     if args.json:
+        # (build/ does not exist in a clean clone)
+        os.makedirs(os.path.dirname(args.json) or '.', exist_ok=True)
         with open(args.json, 'w') as f:
             json.dump(report, f, indent=1)
     found = problems(report, args.heap_tolerance)

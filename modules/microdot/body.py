@@ -285,7 +285,7 @@ class ChunkedBodyReader(_BodyReader):
         return line
 
     async def _skip_trailers(self):
-        for _ in range(_MAX_TRAILERS):
+        for _ in range(_MAX_TRAILERS + 1):   # and the blank line
             line = await self._line()
             if line == b'\r\n':
                 return

@@ -237,7 +237,9 @@ class Connection:
         at = self.at
         end = find_head_end(buffer, at)
         if end < 0:
-            if len(buffer) - at > max_length:
+            # the head may be all there but for up to 3 bytes of its final
+            # CRLFCRLF, which the limit does not count
+            if len(buffer) - at > max_length + 3:
                 _head_too_long(buffer, at, max_length)
             return None
         if end - at > max_length:

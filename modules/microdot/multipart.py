@@ -240,7 +240,8 @@ class MultipartParser:
             self.pstart = 0
             return END
         index = buffer.find(b'\r\n', start, end)
-        if index < 0 and end - start <= _MAX_PADDING:
+        # the padding may be all there but for the LF of its CRLF
+        if index < 0 and end - start <= _MAX_PADDING + 1:
             return self._more('a delimiter')
         if index < 0 or index - start > _MAX_PADDING:
             raise MultipartError('Malformed delimiter')
@@ -412,7 +413,8 @@ def parse_options(text):
         _, _, encoded = encoded.partition("'")
         if charset.lower() in ('utf-8', 'us-ascii'):
             try:
-                params[key[:-1]] = url_decode(encoded, False)
+                # (strict: RFC 8187's value-chars are pct-encoded bytes)
+                params[key[:-1]] = url_decode(encoded, False, True)
             except ValueError:
                 pass
     return value.strip().lower(), params
