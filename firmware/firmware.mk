@@ -24,25 +24,31 @@ define need_board
 	@test -n '$(BOARD)' || { echo 'give BOARD=<one of: $(FIRMWARE_BOARDS)>'; exit 2; }
 endef
 
+#help Boards: firmware  MicroPython with the bundle frozen in, into firmware/dist/ [BOARD=<board> MPY_DIR=<micropython source tree>]
 firmware: $(VENV_STAMP) $(DEPS_STAMP)
 	$(need_board)
 	$(VPY) firmware/build_firmware.py '$(BOARD)' $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)')
 
+#help Boards: flash  write the image of `make firmware` to a board [BOARD=<board> PORT=<serial port or RPI-RP2 drive> ERASE=<any: erase first>]
 flash: $(VENV_STAMP)
 	$(need_board)
 	$(VPY) firmware/flash_firmware.py '$(BOARD)' $(if $(PORT),--port '$(PORT)') $(if $(ERASE),--erase)
 
+#help Boards: deploy  copy the compiled bundle to a board that runs stock MicroPython [PORT=<serial port> NO_DEPS=<any: no pyjwt> RESUME=<any: virtual board>]
 deploy: $(VENV_STAMP) mpy
 	@test -n '$(PORT)' || { echo 'give PORT=<serial port of the board>, e.g. PORT=/dev/ttyACM0'; exit 2; }
 	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume)
 
+#help Boards: package-json  regenerate package.json (for mip) from modules/
 package-json: $(VENV_STAMP)
 	$(VPY) firmware/make_package_json.py
 
+#help Boards: virtual-board  the unix port behind a pty, a board for mpremote (needs socat)
 virtual-board: $(VENV_STAMP)
 	$(VPY) firmware/virtual_board.py
 
 # socat gives the virtual board (the unix port behind a pty) of host_tests/.
+#help Boards: firmware-tools  install socat for the virtual board (apt-get, as root)
 firmware-tools:
 	@command -v socat >/dev/null || { \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -50,6 +56,7 @@ firmware-tools:
 	        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq socat; }; \
 	    else echo 'firmware-tools: install socat (Debian: apt-get install socat)'; fi; }
 
+#help Boards: firmware-clean  remove firmware builds, images and the deploy stage
 firmware-clean:
 	rm -rf firmware/build firmware/dist build/deploy
 
