@@ -168,3 +168,24 @@ def start_server(request, tmp_path):
             problems.append('{}: {!r}'.format(server, exc))
     if problems:
         pytest.fail('could not stop: ' + '; '.join(problems))
+
+
+@pytest.fixture
+def run_script(request):
+    """Factory: run_script(script, runtime, env=None, cwd=None, timeout=60)
+    -> CompletedProcess (text, stderr into stdout): the script run to its
+    end under `runtime` (see runtime_command), in its own directory unless
+    `cwd` is given."""
+    def run(script, runtime, env=None, cwd=None, timeout=60):
+        script = os.path.join(ROOT, script)
+        mpy_paths = (request.getfixturevalue('mpy_path')
+                     if runtime == 'micropython-mpy' else ())
+        argv, extra_env = runtime_command(runtime, script, mpy_paths)
+        full_env = dict(os.environ, **extra_env)
+        full_env.update(env or {})
+        return subprocess.run(argv, cwd=cwd or os.path.dirname(script),
+                              env=full_env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              timeout=timeout)
+    return run

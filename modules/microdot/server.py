@@ -24,18 +24,45 @@ async def start_server(app, host, port, debug, ssl, start_serving):
     app.connections = set()
 
     scheme = 'http' if ssl is None else 'https'
-    # (a MemoryError making the Connection drops that client: listen()
-    # closes its socket)
-    app.server = await listen(
-        host, port, app.backlog, ssl,
-        lambda reader, writer, peer: serve_connection(
-            app, Connection(reader, writer, peer), scheme))
+    try:
+        # (a MemoryError making the Connection drops that client: listen()
+        # closes its socket)
+        app.server = await listen(
+            host, port, app.backlog, ssl,
+            lambda reader, writer, peer: serve_connection(
+                app, Connection(reader, writer, peer), scheme))
+    except OSError as exc:
+        raise _listen_error(exc, host, port) from None
     app.sweeper = asyncio.create_task(_sweep(app))
     if debug:
         print('Serving on {}:{}{}'.format(host, port, ' (TLS)' if ssl else ''))
     if start_serving:
         await wait_closed(app)
     return app.server
+
+
+# errno values of "address in use" (Linux and MicroPython's own, macOS and
+# BSD, lwIP on ESP32, Windows) and of "permission denied"
+_IN_USE = (98, 48, 112, 10048)
+_DENIED = (13, 10013)
+
+
+def _listen_error(exc, host, port):
+    """``exc``, raised when listening on host:port failed, with one
+    sentence on what to do when the cause is a usual one."""
+    code = exc.args[0] if exc.args else None
+    where = '{}:{}'.format(host, port)
+    if code in _IN_USE:
+        return OSError(code, 'cannot serve on {0}: another program (or '
+                       'another copy of this app) listens on port {1}. Stop '
+                       'it, or serve on another port: app.run(port=...), or '
+                       'HTTP_PORT=... for `make run` and the examples'.format(
+                           where, port))
+    if code in _DENIED:
+        return OSError(code, 'cannot serve on {}: ports below 1024 need '
+                       'privileges here; use one above it, e.g. 5000 or '
+                       '8080'.format(where))
+    return exc
 
 
 async def wait_closed(app):
