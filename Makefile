@@ -44,6 +44,10 @@ TESTS ?= tests
 
 RUNTIME ?= micropython
 APP ?= examples/hello.py
+# The HTTP port of `make run`, given to the app in its environment: the
+# examples read HTTP_PORT (never PORT, which deploy and flash took for the
+# board's serial port).
+HTTP_PORT ?= 5000
 
 .PHONY: help venv deps mpy test test-cpython test-host test-mpy-src \
         test-mpy-bin compat run clean distclean
@@ -167,10 +171,11 @@ test-mpy-bin: $(VENV_STAMP) $(MPY_LIB_STAMP) mpy
 ABS_MICROPYPATH_SRC := $(CURDIR)/modules:$(CURDIR)/deps:$(USER_MPY_LIB):$(CURDIR)/$(MPY_LIB):.frozen
 ABS_MICROPYPATH_MPY := $(CURDIR)/build/mpy:$(CURDIR)/build/mpy-deps:$(USER_MPY_LIB):$(CURDIR)/$(MPY_LIB):.frozen
 
-#help Running: run  serve APP on http://127.0.0.1:5000/ [APP=examples/hello.py RUNTIME=micropython|micropython-mpy|cpython]
+#help Running: run  serve APP on http://127.0.0.1:HTTP_PORT/ [APP=examples/hello.py RUNTIME=micropython|micropython-mpy|cpython HTTP_PORT=5000]
 run: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_LIB_STAMP)
 	@test -f '$(APP)' || { echo 'make run: no such app: $(APP)'; exit 2; }
-	@cd '$(dir $(APP))' && case '$(RUNTIME)' in \
+	@cd '$(dir $(APP))' && export HTTP_PORT='$(HTTP_PORT)' && \
+	case '$(RUNTIME)' in \
 	micropython) \
 	    echo 'Serving $(APP) on the MicroPython unix port (Ctrl-C stops it)'; \
 	    MICROPYPATH=$(ABS_MICROPYPATH_SRC) exec $(abspath $(MICROPYTHON)) $(notdir $(APP)) ;; \

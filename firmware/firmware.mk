@@ -6,8 +6,8 @@
 #                       (BOARD: unix RPI_PICO RPI_PICO_W ESP32_GENERIC
 #                       ESP32_GENERIC_S3); without MPY_DIR the pinned release
 #                       of firmware/pinned.env is cloned into firmware/build/
-#   make flash BOARD=RPI_PICO_W [PORT=/dev/ttyACM0 | PORT=/media/me/RPI-RP2]
-#   make deploy PORT=/dev/ttyACM0
+#   make flash BOARD=RPI_PICO_W [SERIAL=/dev/ttyACM0 | SERIAL=/media/me/RPI-RP2]
+#   make deploy SERIAL=/dev/ttyACM0
 #                       copy the mpy-cross output of the bundle to a board
 #                       running stock MicroPython (and mip install pyjwt;
 #                       NO_DEPS=1 skips that, RESUME=1 for the virtual board)
@@ -16,6 +16,13 @@
 #   make firmware-tools install socat (for the virtual-board tests)
 
 FIRMWARE_BOARDS := unix RPI_PICO RPI_PICO_W ESP32_GENERIC ESP32_GENERIC_S3
+
+# The board's serial port (for flash, a Pico's RPI-RP2 drive too). PORT
+# still works when given on the command line (make deploy PORT=/dev/ttyACM0)
+# but is never taken from the environment, where an exported PORT is an
+# HTTP port (make run's is HTTP_PORT): `make deploy` then tried to open
+# "5137" as a serial port.
+SERIAL ?= $(if $(filter command line,$(origin PORT)),$(PORT))
 
 .PHONY: firmware flash deploy package-json virtual-board firmware-tools \
         firmware-clean
@@ -29,15 +36,15 @@ firmware: $(VENV_STAMP) $(DEPS_STAMP)
 	$(need_board)
 	$(VPY) firmware/build_firmware.py '$(BOARD)' $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)')
 
-#help Boards: flash  write the image of `make firmware` to a board [BOARD=<board> PORT=<serial port or RPI-RP2 drive> ERASE=<any: erase first>]
+#help Boards: flash  write the image of `make firmware` to a board [BOARD=<board> SERIAL=<serial port or RPI-RP2 drive> ERASE=<any: erase first>]
 flash: $(VENV_STAMP)
 	$(need_board)
-	$(VPY) firmware/flash_firmware.py '$(BOARD)' $(if $(PORT),--port '$(PORT)') $(if $(ERASE),--erase)
+	$(VPY) firmware/flash_firmware.py '$(BOARD)' $(if $(SERIAL),--port '$(SERIAL)') $(if $(ERASE),--erase)
 
-#help Boards: deploy  copy the compiled bundle to a board that runs stock MicroPython [PORT=<serial port> NO_DEPS=<any: no pyjwt> RESUME=<any: virtual board>]
+#help Boards: deploy  copy the compiled bundle to a board that runs stock MicroPython [SERIAL=<serial port> NO_DEPS=<any: no pyjwt> RESUME=<any: virtual board>]
 deploy: $(VENV_STAMP) mpy
-	@test -n '$(PORT)' || { echo 'give PORT=<serial port of the board>, e.g. PORT=/dev/ttyACM0'; exit 2; }
-	$(VPY) firmware/deploy_bundle.py --port '$(PORT)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume)
+	@test -n '$(SERIAL)' || { echo 'give SERIAL=<serial port of the board>, e.g. SERIAL=/dev/ttyACM0'; exit 2; }
+	$(VPY) firmware/deploy_bundle.py --port '$(SERIAL)' $(if $(NO_DEPS),--no-deps) $(if $(RESUME),--resume)
 
 #help Boards: package-json  regenerate package.json (for mip) from modules/
 package-json: $(VENV_STAMP)

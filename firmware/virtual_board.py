@@ -10,7 +10,7 @@ mpremote talks to it as it would to a board's USB serial port:
 Use `resume` with every mpremote command: a soft reset (Ctrl-D) ends the
 unix port instead of restarting it. The board's filesystem is DIR (the
 process's working directory) and DIR/lib is on its module path, as /lib is
-on a board. Apps it runs read the environment of this process (e.g. PORT).
+on a board. Apps it runs read the environment of this process (e.g. HTTP_PORT).
 host_tests/test_mpremote.py uses the VirtualBoard class; run as a script it
 serves until Ctrl-C.
 """

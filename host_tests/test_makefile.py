@@ -7,9 +7,16 @@ the environment).
 
 import os
 import re
+import signal
 import subprocess
+import time
+
+import httpx
+
+from processes import free_port, is_listening
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+START_TIMEOUT = 60      # `make run` may first check .venv and deps/
 HELP_LINE = re.compile(r'^  make (\S+) +(.*)$')
 KNOB = re.compile(r'\b([A-Z][A-Z0-9_]*)=(<[^>]*>|[^ \]<]*)')
 
@@ -59,8 +66,8 @@ def phony_targets():
 def makefile_texts():
     texts = []
     for folder, dirs, files in os.walk(ROOT):
-        dirs[:] = [d for d in dirs if d not in ('.git', '.venv', 'build',
-                                               'deps', 'node_modules')]
+        skipped = ('.git', '.venv', 'build', 'deps', 'node_modules')
+        dirs[:] = [d for d in dirs if d not in skipped]
         for name in files:
             if name == 'Makefile' or name.endswith('.mk'):
                 with open(os.path.join(folder, name)) as f:
@@ -131,3 +138,82 @@ def test_make_help_names_knobs_that_exist_with_their_defaults():
             assert value.split('|')[0] == defaults[name], \
                 'make help shows {}={}, the Makefile has {}'.format(
                     name, value, defaults[name])
+
+
+class MakeRun:
+    """`make ARGS` in a session of its own (so that its app is stopped with
+    it, by the process group id we made), output to a file."""
+
+    def __init__(self, args, log_path, env=None):
+        self.log_path = log_path
+        with open(log_path, 'wb') as log:
+            self.process = subprocess.Popen(
+                ['make', '--no-print-directory'] + list(args), cwd=ROOT,
+                env=env or make_env(), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def output(self):
+        with open(self.log_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
+    def wait(self, timeout=START_TIMEOUT):
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def wait_listening(self, port):
+        deadline = time.monotonic() + START_TIMEOUT
+        while not is_listening(port):
+            assert self.process.poll() is None, self.output()
+            assert time.monotonic() < deadline, self.output()
+            time.sleep(0.1)
+
+    def stop(self):
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                return
+            try:
+                self.process.wait(10)
+                return
+            except subprocess.TimeoutExpired:
+                pass
+
+
+def test_make_run_serves_on_the_http_port_of_its_command_line(tmp_path):
+    port = free_port()
+    # an exported PORT (some other program's) changes nothing
+    env = make_env(PORT=str(free_port()))
+    env.pop('HTTP_PORT', None)
+    run = MakeRun(['run', 'APP=examples/routes/routes.py',
+                   'HTTP_PORT={}'.format(port)], tmp_path / 'run.log', env)
+    try:
+        run.wait_listening(port)
+        res = httpx.get('http://127.0.0.1:{}/users/42'.format(port),
+                        timeout=10)
+        assert res.json() == {'id': 42, 'name': 'Ada'}
+    finally:
+        run.stop()
+
+
+def test_an_exported_port_is_not_the_serial_port_of_deploy():
+    # `export PORT=5137` for an app used to send make deploy to a serial
+    # port named 5137; now deploy asks for SERIAL
+    result = make('deploy', env=make_env(PORT='5137'), timeout=300)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert 'give SERIAL=<serial port of the board>' in result.stdout
+    assert '5137' not in result.stdout + result.stderr
+
+
+def test_serial_or_port_on_the_command_line_names_the_board():
+    for args, env, device in (
+            (['SERIAL=/dev/ttyACM7'], make_env(PORT='5137'), '/dev/ttyACM7'),
+            ([], make_env(SERIAL='/dev/ttyUSB3', PORT='5137'), '/dev/ttyUSB3'),
+            (['PORT=/dev/ttyACM9'], make_env(), '/dev/ttyACM9')):
+        for target in (['deploy'], ['flash', 'BOARD=ESP32_GENERIC']):
+            result = make('-n', *(target + args), env=env)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert "--port '{}'".format(device) in result.stdout, \
+                (target, args, result.stdout)

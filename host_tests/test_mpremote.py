@@ -268,6 +268,10 @@ def test_deploy_copies_the_compiled_bundle_then_run_an_app(board, tmp_path,
         f.write('raise ImportError("stale source left by an earlier copy")\n')
     output = deploy(board, compiled_bundle)
     assert 'total' in output
+    # the hint at the end is one that keeps the virtual board alive
+    assert output.rstrip().endswith(
+        'run an app with `mpremote connect {} resume run app.py`'.format(
+            board.tty)), output
     lib = os.path.join(board.root, 'lib')
     on_board = sorted(os.listdir(os.path.join(lib, 'microdot')))
     expected = sorted(rel[:-3] + '.mpy' for rel in bundle.package_files(
@@ -286,8 +290,10 @@ def test_deploy_copies_the_compiled_bundle_then_run_an_app(board, tmp_path,
 
 
 def test_deploy_without_a_port_says_how_to_give_one():
+    # an HTTP port exported for some app is not taken for the board's
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, 'firmware', 'deploy_bundle.py')],
-        capture_output=True, text=True, env=dict(os.environ, PORT=''))
+        capture_output=True, text=True,
+        env=dict(os.environ, SERIAL='', PORT='5137'))
     assert result.returncode == 2
-    assert 'PORT=' in result.stderr
+    assert 'give the board: SERIAL=/dev/ttyACM0' in result.stderr
