@@ -6,8 +6,9 @@ while it waits on the network, and one sweeper task per server cancels
 connections whose deadline has passed."""
 import asyncio
 
-from .compat import (CancelledError, IS_MICROPYTHON, listen, is_disconnect,
-                     memory_ran_out, print_exception, ticks_ms)
+from .compat import (CancelledError, IS_MICROPYTHON, close_now, listen,
+                     is_disconnect, memory_ran_out, print_exception,
+                     ticks_ms)
 from .connection import Connection, READ_SIZE, ms, BUSY, IDLE, STARTED
 from .http import HTTPException, reason_phrase
 from .request import Request
@@ -77,10 +78,22 @@ def run(app, host, port, debug, ssl):
     try:
         asyncio.run(start_server(app, host, port, debug, ssl, True))
     except KeyboardInterrupt:
-        pass
+        _close_now(app)
     finally:
         if IS_MICROPYTHON:
             asyncio.new_event_loop()  # leave a clean loop for a later run
+
+
+def _close_now(app):
+    # Ctrl-C stopped the event loop where it was: no task will close the
+    # listening socket or the connections. Left open, the port stays taken
+    # until the process ends (on a board, until a reset), so running the
+    # app again from the REPL found it in use.
+    for thing in [app.server] + [c.writer for c in app.connections or ()]:
+        try:
+            close_now(thing)
+        except Exception:   # (closed already, or never opened)
+            pass
 
 
 def shutdown(app):
