@@ -12,8 +12,8 @@
 #                       running stock MicroPython (and mip install pyjwt;
 #                       NO_DEPS=1 skips that, RESUME=1 for the virtual board)
 #   make package-json   regenerate package.json (mip) from modules/
-#   make virtual-board  the unix port behind a pty, for mpremote (needs socat)
-#   make firmware-tools install socat (for the virtual-board tests)
+#   make virtual-board  the unix port behind a pty, for mpremote
+#   make firmware-tools install socat
 
 FIRMWARE_BOARDS := unix RPI_PICO RPI_PICO_W ESP32_GENERIC ESP32_GENERIC_S3
 
@@ -50,12 +50,14 @@ deploy: $(VENV_STAMP) mpy
 package-json: $(VENV_STAMP)
 	$(VPY) firmware/make_package_json.py
 
-#help Boards: virtual-board  the unix port behind a pty, a board for mpremote (needs socat)
+#help Boards: virtual-board  the unix port behind a pty, a board for mpremote (always with `resume`)
 virtual-board: $(VENV_STAMP)
 	$(VPY) firmware/virtual_board.py
 
-# socat gives the virtual board (the unix port behind a pty) of host_tests/.
-#help Boards: firmware-tools  install socat for the virtual board (apt-get, as root)
+# socat: the virtual board no longer needs it (firmware/virtual_board.py
+# relays its pty itself, to turn Ctrl-C into SIGINT), but
+# host_tests/test_firmware.py still skips its virtual-board test without it.
+#help Boards: firmware-tools  install socat (apt-get, as root)
 firmware-tools:
 	@command -v socat >/dev/null || { \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -67,5 +69,5 @@ firmware-tools:
 firmware-clean:
 	rm -rf firmware/build firmware/dist build/deploy
 
-# the virtual-board tests of `make test` need socat
+# (see firmware-tools)
 test test-cpython test-host: firmware-tools
