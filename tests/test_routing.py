@@ -74,3 +74,52 @@ def test_malformed_patterns_raise_when_compiled_or_routed():
     sub.url_map.append((['GET'], URLPattern('/<bad:x>'), None, '', None))
     with raises(ValueError):
         Microdot().mount(sub, '/sub')
+
+
+def test_a_route_without_a_leading_slash_is_refused_when_made():
+    # it would never match: every request path starts with '/'
+    from microdot import Microdot
+    with raises(ValueError) as caught:
+        Microdot().route('hello')
+    assert str(caught.value) == 'URL pattern \'hello\' does not start ' \
+        'with "/", so no request path can match it: write "/hello"'
+    with raises(ValueError):
+        Microdot().get('users/<int:id>')
+
+
+async def test_an_empty_pattern_is_the_mount_point_of_a_sub_app():
+    from microdot import Microdot
+    from microdot.test_client import TestClient
+    sub = Microdot()
+
+    @sub.route('')
+    async def root(request):
+        return 'the sub-app itself'
+
+    app = Microdot()
+    app.mount(sub, url_prefix='/api')
+    res = await TestClient(app).get('/api')
+    assert res.text == 'the sub-app itself'
+
+
+def test_an_argument_named_twice_is_refused_naming_it():
+    from microdot import Microdot
+    for text in ('/a/<x>/<x>', '/a/<int:x>/b/<path:x>', '/a/<re:\\d+:x>/<x>'):
+        with raises(ValueError) as caught:
+            Microdot().route(text)
+        assert str(caught.value) == 'URL pattern {!r} names the argument ' \
+            "'x' twice: each needs a name of its own".format(text)
+
+
+def test_an_unknown_type_is_refused_listing_the_known_ones():
+    from microdot import Microdot
+    with raises(ValueError) as caught:
+        Microdot().route('/h/<hexadecimal:n>')
+    message = str(caught.value)
+    assert message.startswith("URL pattern '/h/<hexadecimal:n>' has a "
+                              "segment of unknown type 'hexadecimal': the "
+                              "known types are "), message
+    known = message.split('known types are ')[1].split(' (')[0].split(', ')
+    assert {'int', 'path', 're', 'string'} <= set(known), known
+    assert known == sorted(known)
+    assert message.endswith('(URLPattern.register_type() adds more)')

@@ -5,6 +5,10 @@ from .response import Response
 from .routing import URLPattern
 
 
+_NO_SLASH = 'URL pattern {0!r} does not start with "/", so no request ' \
+    'path can match it: write "/{0}"'
+
+
 class Microdot:
     #: Seconds a kept-alive connection may wait for its next request.
     idle_timeout = 15
@@ -34,6 +38,9 @@ class Microdot:
     # --- registration ---------------------------------------------------
     def route(self, url_pattern, methods=None):
         """Decorator: handle ``url_pattern`` for ``methods`` (GET)."""
+        if url_pattern and url_pattern[0] != '/':
+            # ('' stays: a sub-app's route for its mount point itself)
+            raise ValueError(_NO_SLASH.format(url_pattern))
         pattern = URLPattern(url_pattern)
         pattern.compile()   # a malformed pattern fails here, not later
 

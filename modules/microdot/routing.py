@@ -41,7 +41,8 @@ class URLPattern:
         args = []
         for segment in self.url_pattern.lstrip('/').split('/'):
             if segment.startswith('<') and segment.endswith('>'):
-                pattern += _dynamic_segment(segment[1:-1], args)
+                pattern += _dynamic_segment(segment[1:-1], args,
+                                            self.url_pattern)
             elif '<' in segment or '>' in segment:
                 raise ValueError('Malformed URL pattern ' + self.url_pattern)
             else:
@@ -93,22 +94,36 @@ class URLPattern:
         return 'URLPattern({!r})'.format(self.url_pattern)
 
 
-def _dynamic_segment(spec, args):
+def _dynamic_segment(spec, args, url_pattern):
     # the regex of a ``<spec>`` segment; its (name, parser) goes to ``args``
     if spec.startswith('re:'):
         regex, _, name = spec[3:].rpartition(':')
         if not regex or not name:
             raise ValueError('Malformed re segment <' + spec + '>')
-        args.append((name, None))
+        _add_argument(args, name, None, url_pattern)
         return '/(' + regex + ')'
     type_name, _, name = spec.partition(':')
     if not name:
         type_name, name = 'string', type_name
     pattern = URLPattern.segment_patterns.get(type_name)
     if pattern is None:
-        raise ValueError('Unknown URL segment type ' + type_name)
-    args.append((name, URLPattern.segment_parsers.get(type_name)))
+        raise ValueError(
+            'URL pattern {!r} has a segment of unknown type {!r}: the known '
+            'types are {} (URLPattern.register_type() adds more)'.format(
+                url_pattern, type_name,
+                ', '.join(sorted(list(URLPattern.segment_patterns) + ['re']))))
+    _add_argument(args, name, URLPattern.segment_parsers.get(type_name),
+                  url_pattern)
     return pattern
+
+
+def _add_argument(args, name, parser, url_pattern):
+    for known, _ in args:
+        if known == name:
+            raise ValueError('URL pattern {!r} names the argument {!r} twice: '
+                             'each needs a name of its own'.format(
+                                 url_pattern, name))
+    args.append((name, parser))
 
 
 def _escape(text):
