@@ -9,8 +9,8 @@ import time
 import traceback
 
 
-def print_exception(exc):
-    traceback.print_exception(type(exc), exc, exc.__traceback__)
+def print_exception(exc, file=None):
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=file)
 
 
 def decode_utf8(data):
@@ -45,6 +45,20 @@ def invoke(func, *args, **kwargs):
     if code is not None and code.co_flags & _CO_COROUTINE:
         return func(*args, **kwargs)
     return _invoke_any(func, args, kwargs)
+
+
+def binding_error(func, args, kwargs):
+    """The TypeError that ``func(*args, **kwargs)`` raises for its
+    arguments alone (read from its signature, not __wrapped__'s: a
+    decorator's wrapper is what gets called); False when they fit; None
+    when it has no signature to read."""
+    try:
+        inspect.signature(func, follow_wrapped=False).bind(*args, **kwargs)
+    except TypeError as exc:
+        return exc
+    except ValueError:
+        return None
+    return False
 
 
 async def _invoke_any(func, args, kwargs):
