@@ -167,7 +167,10 @@ test-mpy-bin: $(VENV_STAMP) $(MPY_LIB_STAMP) mpy
 # -- demo ----------------------------------------------------------------------
 
 # The app runs in its own directory (so relative paths such as
-# templates/ resolve as in the examples), with absolute module paths.
+# templates/ resolve as in the examples), with absolute module paths, under
+# tools/run_app.py: it says where the app serves once it listens, and that
+# it never served when the script ends without app.run().
+RUN_APP := $(CURDIR)/tools/run_app.py
 ABS_MICROPYPATH_SRC := $(CURDIR)/modules:$(CURDIR)/deps:$(USER_MPY_LIB):$(CURDIR)/$(MPY_LIB):.frozen
 ABS_MICROPYPATH_MPY := $(CURDIR)/build/mpy:$(CURDIR)/build/mpy-deps:$(USER_MPY_LIB):$(CURDIR)/$(MPY_LIB):.frozen
 
@@ -177,15 +180,15 @@ run: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_LIB_STAMP)
 	@cd '$(dir $(APP))' && export HTTP_PORT='$(HTTP_PORT)' && \
 	case '$(RUNTIME)' in \
 	micropython) \
-	    echo 'Serving $(APP) on the MicroPython unix port (Ctrl-C stops it)'; \
-	    MICROPYPATH=$(ABS_MICROPYPATH_SRC) exec $(abspath $(MICROPYTHON)) $(notdir $(APP)) ;; \
+	    echo 'make run: starting $(APP) on the MicroPython unix port'; \
+	    MICROPYPATH=$(ABS_MICROPYPATH_SRC) exec $(abspath $(MICROPYTHON)) $(RUN_APP) $(notdir $(APP)) ;; \
 	micropython-mpy) \
 	    $(MAKE) -C $(CURDIR) --no-print-directory mpy >/dev/null; \
-	    echo 'Serving $(APP) on the MicroPython unix port from build/mpy (Ctrl-C stops it)'; \
-	    MICROPYPATH=$(ABS_MICROPYPATH_MPY) exec $(abspath $(MICROPYTHON)) $(notdir $(APP)) ;; \
+	    echo 'make run: starting $(APP) on the MicroPython unix port, from build/mpy'; \
+	    MICROPYPATH=$(ABS_MICROPYPATH_MPY) exec $(abspath $(MICROPYTHON)) $(RUN_APP) $(notdir $(APP)) ;; \
 	cpython) \
-	    echo 'Serving $(APP) on CPython (Ctrl-C stops it)'; \
-	    PYTHONPATH=$(CURDIR)/modules:$(CURDIR)/deps exec $(abspath $(VPY)) $(notdir $(APP)) ;; \
+	    echo 'make run: starting $(APP) on CPython'; \
+	    PYTHONPATH=$(CURDIR)/modules:$(CURDIR)/deps exec $(abspath $(VPY)) $(RUN_APP) $(notdir $(APP)) ;; \
 	*) echo 'RUNTIME must be micropython, micropython-mpy or cpython'; exit 2 ;; \
 	esac
 

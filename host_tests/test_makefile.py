@@ -194,8 +194,26 @@ def test_make_run_serves_on_the_http_port_of_its_command_line(tmp_path):
         res = httpx.get('http://127.0.0.1:{}/users/42'.format(port),
                         timeout=10)
         assert res.json() == {'id': 42, 'name': 'Ada'}
+        assert 'make run: routes.py serves on http://127.0.0.1:{}/; Ctrl-C ' \
+            'stops it'.format(port) in run.output()
     finally:
         run.stop()
+
+
+def test_make_run_says_so_when_the_app_never_serves(tmp_path):
+    for runtime in ('micropython', 'micropython-mpy', 'cpython'):
+        run = MakeRun(['run', 'APP=host_tests/apps/no_run_app.py',
+                       'RUNTIME=' + runtime], tmp_path / 'run.log')
+        try:
+            status = run.wait()
+        finally:
+            run.stop()
+        output = run.output()
+        assert status not in (0, None), (runtime, output)
+        assert 'make run: no_run_app.py ended without serving: it makes no ' \
+            'server unless it calls app.run() (or awaits ' \
+            'app.start_server()); add app.run() at its end' in output
+        assert 'serves on' not in output and 'Serving' not in output
 
 
 def test_an_exported_port_is_not_the_serial_port_of_deploy():
