@@ -2,10 +2,15 @@
 what to fix, on every runtime: these run real processes (tests/ has the
 framework's side of each, on every runtime, without a process)."""
 
+import os
 import socket
+import subprocess
+import sys
 import time
 
 import httpx
+
+from conftest import MODULES, tool_path
 
 HELLO = 'host_tests/apps/hello_app.py'
 
@@ -39,3 +44,29 @@ def test_a_handler_without_its_url_argument_is_named_on_the_console(
     assert sentence in output, output
     assert 'a handler takes the request, then the URL arguments by their ' \
         'names: def hello(request, name)' in output
+
+
+def test_sessions_without_a_jwt_module_say_what_to_run_on_each_runtime(
+        tmp_path):
+    script = tmp_path / 'app.py'
+    script.write_text('import microdot.session\n')
+    for argv, env in (
+            ([tool_path('micropython'), str(script)],
+             # modules/ and asyncio, without the jwt of deps/micropython-lib
+             {'MICROPYPATH': MODULES + ':.frozen', 'HOME': str(tmp_path)}),
+            ([sys.executable, '-c', 'import sys; sys.modules["jwt"] = None; '
+              'import microdot.session'], {'PYTHONPATH': MODULES})):
+        result = subprocess.run(argv, capture_output=True, text=True,
+                                env=dict(os.environ, **env), timeout=60)
+        output = result.stdout + result.stderr
+        assert result.returncode != 0, output
+        for sentence in (
+                'microdot.session needs a jwt module, and none was found. ',
+                'On CPython: pip install PyJWT. ',
+                "On the MicroPython unix port: `make deps` puts "
+                "micropython-lib's into deps/micropython-lib, where `make "
+                "run` and the tests find it (or: micropython -m mip install "
+                "pyjwt, into ~/.micropython/lib). ",
+                'On a board: our firmware has it frozen in; on stock '
+                'MicroPython run mpremote mip install pyjwt'):
+            assert sentence in output, output
