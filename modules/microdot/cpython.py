@@ -5,8 +5,10 @@ import asyncio
 from asyncio import CancelledError
 import functools
 import inspect
+import os
 import time
 import traceback
+import warnings
 
 
 def print_exception(exc, file=None):
@@ -143,3 +145,39 @@ def close_now(stream_or_server):
 
 def memory_ran_out():
     """MicroPython's accept loop takes care after a MemoryError."""
+
+
+def warn_if_microdot_is_installed_too(package_dir):
+    """Our distribution (microdot-firmware-bundle) installs the package
+    ``microdot``, as Microdot's does: where pip installed both into one
+    folder, the files of the one installed last replaced the other's
+    (Microdot's extra modules and .pyi stubs stay beside ours), and
+    uninstalling either removes files the other needs. pip cannot refuse
+    that (no metadata makes two distributions exclusive), so say it here,
+    where the mix is imported. One listdir, when the package is loaded."""
+    folder = os.path.dirname(package_dir)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    ours = theirs = None
+    for name in names:
+        if not name.endswith(('.dist-info', '.egg-info')):
+            continue
+        if name.startswith('microdot_firmware_bundle-'):
+            ours = name
+        elif name.lower().startswith('microdot-'):
+            theirs = name
+    if ours and theirs:
+        warnings.warn(
+            '{} and Microdot ({}) are both installed in {}, and both install '
+            'the package microdot: the one installed last replaced the '
+            "other's files, and uninstalling either removes files the other "
+            'needs. Uninstall both (pip uninstall microdot '
+            'microdot-firmware-bundle), then install the one you want, or '
+            'keep them in separate virtual environments.'.format(
+                ours.split('-')[0].replace('_', '-'),
+                theirs.rsplit('.', 1)[0], folder), stacklevel=2)
+
+
+warn_if_microdot_is_installed_too(os.path.dirname(os.path.abspath(__file__)))
