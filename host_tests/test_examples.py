@@ -83,6 +83,17 @@ def test_the_readme_lists_every_example_with_a_command():
             'for ' + path
 
 
+def test_readme_commands_make_what_they_use_first():
+    # on a fresh clone .venv and deps/ do not exist yet: make run creates
+    # them, the uvicorn and gunicorn commands must ask for them
+    for path, commands in readme_examples():
+        for command in commands:
+            if command.startswith('make run'):
+                continue
+            uses = '.venv/' in command or '/deps' in command
+            assert not uses or command.startswith('make deps && '), command
+
+
 # --- processes --------------------------------------------------------------
 def group_pids(pgid):
     pids = []
@@ -270,6 +281,15 @@ def check_todos(url):
     assert res.status_code == 400 and 'title' in res.json()['error']
     assert httpx.delete(url + '/api/todos/1', timeout=10).status_code == 204
     assert get(url, '/api/todos/1').json() == {'error': 'no to-do 1'}
+    # the framework's own errors come as JSON too, as the docstring says
+    res = httpx.post(url + '/api/todos', content=b'{"title": ', timeout=10,
+                     headers={'Content-Type': 'application/json'})
+    assert res.status_code == 400
+    assert res.headers['content-type'].startswith('application/json')
+    assert res.json() == {'error': 'malformed request: send a JSON object'}
+    res = httpx.put(url + '/api/todos', json={}, timeout=10)
+    assert res.status_code == 405 and 'POST' in res.headers['allow']
+    assert res.json() == {'error': 'PUT is not allowed here'}
 
 
 def check_static(url):

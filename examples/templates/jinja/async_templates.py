@@ -1,7 +1,9 @@
 """Jinja templates rendered in Jinja's async mode (CPython only).
 
 With enable_async=True, render_async() and generate_async() must be used.
-Run it from this directory (see hello.py), then open http://127.0.0.1:5000/.
+Run it from the repository root with
+``make run RUNTIME=cpython APP=examples/templates/jinja/async_templates.py``,
+then open http://127.0.0.1:5000/.
 """
 import os
 

@@ -1,13 +1,10 @@
 """Pages rendered with Jinja (CPython only).
 
-Templates are looked up in templates/ under the working directory, so run
-the app from this directory:
-
-    cd examples/templates/jinja
-    PYTHONPATH=../../../modules python3 hello.py
-
-then open http://127.0.0.1:5000/. Jinja2 must be installed
-(pip install Jinja2).
+Run it from the repository root with
+``make run RUNTIME=cpython APP=examples/templates/jinja/hello.py`` (the
+.venv has Jinja2; elsewhere pip install Jinja2), then open
+http://127.0.0.1:5000/. Templates are looked up in templates/ under the
+working directory, and `make run` runs the app from its own folder.
 """
 import os
 

@@ -1,6 +1,8 @@
 """utemplate templates loaded from my_templates/ instead of templates/.
 
-Run it from this directory (see hello.py), then open http://127.0.0.1:5000/.
+Run it from the repository root with
+``make run APP=examples/templates/utemplate/custom_dir.py``, then open
+http://127.0.0.1:5000/.
 """
 import os
 

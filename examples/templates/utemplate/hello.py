@@ -1,15 +1,12 @@
 """Pages rendered with utemplate, on MicroPython or CPython.
 
-Templates are looked up in templates/ under the working directory, so run
-the app from this directory:
-
-    cd examples/templates/utemplate
-    MICROPYPATH=../../../modules:../../../deps:.frozen micropython hello.py
-    # or, on CPython:
-    PYTHONPATH=../../../modules:../../../deps python3 hello.py
-
-then open http://127.0.0.1:5000/. The first request for a page compiles its
-template into templates/<name>_html.py.
+Run it from the repository root with
+``make run APP=examples/templates/utemplate/hello.py`` (``RUNTIME=cpython``
+for CPython), then open http://127.0.0.1:5000/ and
+http://127.0.0.1:5000/count/5. Templates are looked up in templates/ under
+the working directory, and `make run` runs the app from its own folder.
+The first request for a page compiles its template into
+templates/<name>_html.py.
 """
 import os
 
