@@ -4,8 +4,8 @@
 # `make venv` reinstalls whenever pyproject.toml changes).
 #
 #   make run     serve examples/hello.py on the MicroPython unix port
-#                (http://127.0.0.1:5000); RUNTIME=cpython|micropython-mpy
-#                and APP=path/to/app.py override.
+#                (http://127.0.0.1:5000); RUNTIME=cpython|micropython-mpy,
+#                APP=path/to/app.py and HTTP_PORT=8080 override.
 #   make test    the whole suite: CPython (pytest over tests/ and
 #                host_tests/), then tests/ on the MicroPython unix port from
 #                .py sources, then from mpy-cross output, then Microdot's
