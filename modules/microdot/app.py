@@ -5,10 +5,6 @@ from .response import Response
 from .routing import URLPattern
 
 
-_NO_SLASH = 'URL pattern {0!r} does not start with "/", so no request ' \
-    'path can match it: write "/{0}"'
-
-
 class Microdot:
     #: Seconds a kept-alive connection may wait for its next request.
     idle_timeout = 15
@@ -40,7 +36,8 @@ class Microdot:
         """Decorator: handle ``url_pattern`` for ``methods`` (GET)."""
         if url_pattern and url_pattern[0] != '/':
             # ('' stays: a sub-app's route for its mount point itself)
-            raise ValueError(_NO_SLASH.format(url_pattern))
+            from .mistakes import no_slash
+            raise ValueError(no_slash(url_pattern))
         pattern = URLPattern(url_pattern)
         pattern.compile()   # a malformed pattern fails here, not later
 

@@ -54,7 +54,7 @@ if not IS_MICROPYTHON:
     from .cpython import (  # noqa: F401
         print_exception, decode_utf8, ticks_ms, ticks_add, ticks_diff,
         iscoroutine, invoke, StreamWriter, listen, memory_ran_out, DONE,
-        READ_SIZE, MAX_READ, close_now, binding_error)
+        READ_SIZE, MAX_READ, binding_error)
 else:
     import time
 
@@ -175,11 +175,6 @@ else:
 
         async def wait_closed(self):
             await self.task
-
-    def close_now(stream_or_server):
-        """Close a client's stream or a server's socket at once, where
-        no event loop runs any more (after Ctrl-C)."""
-        (getattr(stream_or_server, 'sock', None) or stream_or_server).close()
 
     def _accept(sock, ssl, handler):    # a generator: the accepting task
         global _reserve, _short_of_memory

@@ -135,14 +135,6 @@ async def listen(host, port, backlog, ssl, handler):
                                       backlog=backlog, ssl=ssl)
 
 
-def close_now(stream_or_server):
-    """Close a server's sockets where its event loop has stopped (after
-    Ctrl-C). asyncio.run() has cancelled the tasks that served the
-    connections, and they closed those; nothing is left to close there."""
-    if not isinstance(stream_or_server, StreamWriter):
-        stream_or_server.close()
-
-
 def memory_ran_out():
     """MicroPython's accept loop takes care after a MemoryError."""
 

@@ -3,7 +3,7 @@ to an exception, and the answer when an error handler fails too.
 
 Loaded on the first exception: most requests never need it."""
 from .app import make_response
-from .compat import binding_error, invoke, is_disconnect, print_exception
+from .compat import invoke, is_disconnect, print_exception
 from .http import HTTPException
 from .response import Response
 
@@ -42,7 +42,9 @@ async def _unhandled(app, req, exc):
     report = None
     if app.debug or isinstance(exc, TypeError):
         report = _traceback(exc)
-        hint = _call_hint(app, req, exc, report)
+    if isinstance(exc, TypeError):
+        from .mistakes import handler_call_hint
+        hint = handler_call_hint(app, req, exc, report)
         if hint is not None:
             print(hint)
             report += '\n' + hint + '\n'
@@ -58,37 +60,6 @@ def _traceback(exc):
     out = StringIO()
     print_exception(exc, out)
     return out.getvalue()
-
-
-def _call_hint(app, req, exc, report):
-    """A sentence when ``exc`` is the TypeError of calling the route's
-    handler with arguments it does not take, else None. MicroPython's
-    message names neither the function nor the route."""
-    handler = req.route
-    name = getattr(handler, '__name__', None)
-    if name is None or ', in {}\n'.format(name) in report:
-        return None     # (not its call: the handler ran)
-    url_args = req.route_args or {}
-    error = binding_error(handler, (req,), url_args)
-    if error is None:
-        # a plain function on MicroPython: the server passes it the URL
-        # arguments, and nothing else, by keyword
-        if not [arg for arg in url_args
-                if "keyword argument '{}'".format(arg) in str(exc)]:
-            return None
-    elif error is False:
-        return None
-    pattern = None
-    for _, candidate, function, _, _ in app.url_map:
-        if function is handler and candidate.match(req.path) is not None:
-            pattern = candidate
-            break
-    names = [arg for arg, _ in pattern.args] if pattern else list(url_args)
-    return ('route {!r}: its handler {}() could not be called ({}); a '
-            'handler takes the request, then the URL arguments by their '
-            'names: def {}(request{})'.format(
-                pattern.url_pattern if pattern else req.path, name, exc,
-                name, ''.join(', ' + arg for arg in names)))
 
 
 async def safely(coro):

@@ -107,11 +107,9 @@ def _dynamic_segment(spec, args, url_pattern):
         type_name, name = 'string', type_name
     pattern = URLPattern.segment_patterns.get(type_name)
     if pattern is None:
-        raise ValueError(
-            'URL pattern {!r} has a segment of unknown type {!r}: the known '
-            'types are {} (URLPattern.register_type() adds more)'.format(
-                url_pattern, type_name,
-                ', '.join(sorted(list(URLPattern.segment_patterns) + ['re']))))
+        from .mistakes import unknown_type
+        raise ValueError(unknown_type(url_pattern, type_name,
+                                      URLPattern.segment_patterns))
     _add_argument(args, name, URLPattern.segment_parsers.get(type_name),
                   url_pattern)
     return pattern
@@ -120,9 +118,8 @@ def _dynamic_segment(spec, args, url_pattern):
 def _add_argument(args, name, parser, url_pattern):
     for known, _ in args:
         if known == name:
-            raise ValueError('URL pattern {!r} names the argument {!r} twice: '
-                             'each needs a name of its own'.format(
-                                 url_pattern, name))
+            from .mistakes import named_twice
+            raise ValueError(named_twice(url_pattern, name))
     args.append((name, parser))
 
 

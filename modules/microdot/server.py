@@ -6,9 +6,8 @@ while it waits on the network, and one sweeper task per server cancels
 connections whose deadline has passed."""
 import asyncio
 
-from .compat import (CancelledError, IS_MICROPYTHON, close_now, listen,
-                     is_disconnect, memory_ran_out, print_exception,
-                     ticks_ms)
+from .compat import (CancelledError, IS_MICROPYTHON, listen, is_disconnect,
+                     memory_ran_out, print_exception, ticks_ms)
 from .connection import Connection, READ_SIZE, ms, BUSY, IDLE, STARTED
 from .http import HTTPException, reason_phrase
 from .request import Request
@@ -33,37 +32,14 @@ async def start_server(app, host, port, debug, ssl, start_serving):
             lambda reader, writer, peer: serve_connection(
                 app, Connection(reader, writer, peer), scheme))
     except OSError as exc:
-        raise _listen_error(exc, host, port) from None
+        from .mistakes import listen_error
+        raise listen_error(exc, host, port) from None
     app.sweeper = asyncio.create_task(_sweep(app))
     if debug:
         print('Serving on {}:{}{}'.format(host, port, ' (TLS)' if ssl else ''))
     if start_serving:
         await wait_closed(app)
     return app.server
-
-
-# errno values of "address in use" (Linux and MicroPython's own, macOS and
-# BSD, lwIP on ESP32, Windows) and of "permission denied"
-_IN_USE = (98, 48, 112, 10048)
-_DENIED = (13, 10013)
-
-
-def _listen_error(exc, host, port):
-    """``exc``, raised when listening on host:port failed, with one
-    sentence on what to do when the cause is a usual one."""
-    code = exc.args[0] if exc.args else None
-    where = '{}:{}'.format(host, port)
-    if code in _IN_USE:
-        return OSError(code, 'cannot serve on {0}: another program (or '
-                       'another copy of this app) listens on port {1}. Stop '
-                       'it, or serve on another port: app.run(port=...), or '
-                       'HTTP_PORT=... for `make run` and the examples'.format(
-                           where, port))
-    if code in _DENIED:
-        return OSError(code, 'cannot serve on {}: ports below 1024 need '
-                       'privileges here; use one above it, e.g. 5000 or '
-                       '8080'.format(where))
-    return exc
 
 
 async def wait_closed(app):
@@ -88,11 +64,16 @@ def _close_now(app):
     # Ctrl-C stopped the event loop where it was: no task will close the
     # listening socket or the connections. Left open, the port stays taken
     # until the process ends (on a board, until a reset), so running the
-    # app again from the REPL found it in use.
-    for thing in [app.server] + [c.writer for c in app.connections or ()]:
+    # app again from the REPL found it in use. MicroPython's listener keeps
+    # its socket, closed here at once, as are its connections' sockets;
+    # CPython's Server.close() works on the closed loop, and asyncio.run()
+    # has already closed the connections (their close() then raises).
+    server = app.server
+    for stream in [getattr(server, 'sock', server)] + \
+            [conn.writer for conn in app.connections or ()]:
         try:
-            close_now(thing)
-        except Exception:   # (closed already, or never opened)
+            stream.close()
+        except Exception:   # (closed already, never opened, loop closed)
             pass
 
 
