@@ -36,8 +36,8 @@ class Microdot:
         """Decorator: handle ``url_pattern`` for ``methods`` (GET)."""
         if url_pattern and url_pattern[0] != '/':
             # ('' stays: a sub-app's route for its mount point itself)
-            from .mistakes import no_slash
-            raise ValueError(no_slash(url_pattern))
+            from .mistakes import explain
+            raise ValueError(explain('no leading slash', url_pattern))
         pattern = URLPattern(url_pattern)
         pattern.compile()   # a malformed pattern fails here, not later
 

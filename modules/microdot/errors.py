@@ -31,35 +31,12 @@ async def exception_response(app, req, exc):
         return await app.error_response(req, 400, 'Bad request')
     else:
         print_exception(exc)
-        return await _unhandled(app, req, exc)
+        if app.debug or isinstance(exc, TypeError):
+            # the traceback in the body, a sentence for a handler that
+            # cannot take its arguments: loaded only then
+            from .mistakes import explain
+            return await explain('unhandled exception', app, req, exc)
     return await app.error_response(req, 500, INTERNAL_ERROR)
-
-
-async def _unhandled(app, req, exc):
-    # The 500 of an exception no error handler took: with app.debug (and
-    # no handler for 500) its body has the traceback, as Flask's debug mode
-    # shows it; never without debug, as a traceback tells an attacker much.
-    report = None
-    if app.debug or isinstance(exc, TypeError):
-        report = _traceback(exc)
-    if isinstance(exc, TypeError):
-        from .mistakes import handler_call_hint
-        hint = handler_call_hint(app, req, exc, report)
-        if hint is not None:
-            print(hint)
-            report += '\n' + hint + '\n'
-    if not app.debug or app._error_handler_for(req, 500) is not None:
-        return await app.error_response(req, 500, INTERNAL_ERROR)
-    return Response(INTERNAL_ERROR + ' (shown with its traceback because '
-                    'the app runs with debug=True)\n\n' + report, 500,
-                    {'Content-Type': 'text/plain; charset=UTF-8'})
-
-
-def _traceback(exc):
-    from io import StringIO
-    out = StringIO()
-    print_exception(exc, out)
-    return out.getvalue()
 
 
 async def safely(coro):

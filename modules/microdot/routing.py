@@ -47,6 +47,13 @@ class URLPattern:
                 raise ValueError('Malformed URL pattern ' + self.url_pattern)
             else:
                 pattern += '/' + _escape(segment)
+        seen = []
+        for param, _ in args:
+            if param in seen:
+                from .mistakes import explain
+                raise ValueError(explain('argument named twice',
+                                         self.url_pattern, param))
+            seen.append(param)
         self.regex = re.compile('^' + pattern + '$')
         self.args = args
         return self.regex
@@ -100,27 +107,18 @@ def _dynamic_segment(spec, args, url_pattern):
         regex, _, name = spec[3:].rpartition(':')
         if not regex or not name:
             raise ValueError('Malformed re segment <' + spec + '>')
-        _add_argument(args, name, None, url_pattern)
+        args.append((name, None))
         return '/(' + regex + ')'
     type_name, _, name = spec.partition(':')
     if not name:
         type_name, name = 'string', type_name
     pattern = URLPattern.segment_patterns.get(type_name)
     if pattern is None:
-        from .mistakes import unknown_type
-        raise ValueError(unknown_type(url_pattern, type_name,
-                                      URLPattern.segment_patterns))
-    _add_argument(args, name, URLPattern.segment_parsers.get(type_name),
-                  url_pattern)
+        from .mistakes import explain
+        raise ValueError(explain('unknown segment type', url_pattern,
+                                 type_name, URLPattern.segment_patterns))
+    args.append((name, URLPattern.segment_parsers.get(type_name)))
     return pattern
-
-
-def _add_argument(args, name, parser, url_pattern):
-    for known, _ in args:
-        if known == name:
-            from .mistakes import named_twice
-            raise ValueError(named_twice(url_pattern, name))
-    args.append((name, parser))
 
 
 def _escape(text):

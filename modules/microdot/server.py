@@ -32,8 +32,8 @@ async def start_server(app, host, port, debug, ssl, start_serving):
             lambda reader, writer, peer: serve_connection(
                 app, Connection(reader, writer, peer), scheme))
     except OSError as exc:
-        from .mistakes import listen_error
-        raise listen_error(exc, host, port) from None
+        from .mistakes import explain
+        raise explain('cannot listen there', exc, host, port) from None
     app.sweeper = asyncio.create_task(_sweep(app))
     if debug:
         print('Serving on {}:{}{}'.format(host, port, ' (TLS)' if ssl else ''))
@@ -54,27 +54,23 @@ def run(app, host, port, debug, ssl):
     try:
         asyncio.run(start_server(app, host, port, debug, ssl, True))
     except KeyboardInterrupt:
-        _close_now(app)
+        # Ctrl-C stopped the loop where it was: no task will close the
+        # listening socket or the connections, and left open the port
+        # stays taken until the process ends (on a board, until a reset):
+        # the app could not run again from the REPL. MicroPython's
+        # listener keeps its socket, closed here, as are its connections'
+        # sockets; CPython's Server.close() works on the closed loop, and
+        # asyncio.run() has closed the connections (their close() raises).
+        listener = app.server
+        for item in [getattr(listener, 'sock', listener)] + \
+                [conn.writer for conn in app.connections or ()]:
+            try:
+                item.close()
+            except Exception:   # (closed, never opened, loop closed)
+                pass
     finally:
         if IS_MICROPYTHON:
             asyncio.new_event_loop()  # leave a clean loop for a later run
-
-
-def _close_now(app):
-    # Ctrl-C stopped the event loop where it was: no task will close the
-    # listening socket or the connections. Left open, the port stays taken
-    # until the process ends (on a board, until a reset), so running the
-    # app again from the REPL found it in use. MicroPython's listener keeps
-    # its socket, closed here at once, as are its connections' sockets;
-    # CPython's Server.close() works on the closed loop, and asyncio.run()
-    # has already closed the connections (their close() then raises).
-    server = app.server
-    for stream in [getattr(server, 'sock', server)] + \
-            [conn.writer for conn in app.connections or ()]:
-        try:
-            stream.close()
-        except Exception:   # (closed already, never opened, loop closed)
-            pass
 
 
 def shutdown(app):
