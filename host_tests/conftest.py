@@ -1,7 +1,7 @@
 """Fixtures that run an app script as a real server process.
 
 An app script listens on 127.0.0.1 at the port given in the environment
-variable PORT::
+variable PORT (HTTP_PORT, which the examples read, names the same)::
 
     app.run(host='127.0.0.1', port=int(os.getenv('PORT')))
 
@@ -133,7 +133,10 @@ def start_server(request, tmp_path):
             argv[0] = executable
         argv[1:1] = list(interpreter_args)
         port = free_port()
-        full_env = dict(os.environ, PORT=str(port), **extra_env)
+        # the test apps read PORT, the examples HTTP_PORT (PORT, exported,
+        # is an HTTP port to others but a serial port to make deploy)
+        full_env = dict(os.environ, PORT=str(port), HTTP_PORT=str(port),
+                        **extra_env)
         full_env.update(env or {})
         log_path = tmp_path / 'server-{}-{}.log'.format(len(servers), runtime)
         with open(log_path, 'wb') as log:
