@@ -42,10 +42,12 @@ BENCH_NEEDS += $(if $(MPY_DIR),$(MPY_SOURCES) firmware-toolchain \
     $(PICOTOOL_STAMP) $(PICO_NODE_STAMP))
 BENCH_MPY_DIR := $(if $(MPY_DIR),--mpy-dir '$(MPY_DIR)')
 
+#help Benchmarks: bench  every case on every server, about half an hour; rewrites docs/performance.md [MPY_DIR=<micropython source tree> BENCH_ARGS=<bench/run.py options>]
 bench: $(BENCH_NEEDS)
 	$(VPY) bench/run.py --out build/bench/results.json \
 	    --report docs/performance.md $(BENCH_MPY_DIR) $(BENCH_ARGS)
 
+#help Benchmarks: bench-quick  hello and a browser case, memory and flash, under two minutes; writes build/bench/quick.md [MPY_DIR=<micropython source tree> BENCH_ARGS=<bench/run.py options>]
 bench-quick: $(BENCH_NEEDS)
 	$(VPY) bench/run.py --quick --out build/bench/quick.json \
 	    --report build/bench/quick.md $(BENCH_MPY_DIR) $(BENCH_ARGS)

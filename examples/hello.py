@@ -6,7 +6,7 @@ over a WebSocket. Everything is in this one file, so it also runs on a
 board: ``mpremote run examples/hello.py`` (with a wifi.json on the board,
 see docs/quickstart.md).
 
-The port is 5000 unless the environment variable PORT says otherwise
+The port is 5000 unless the environment variable HTTP_PORT says otherwise
 (the unix port and CPython have an environment; a board has none).
 """
 import asyncio
@@ -212,7 +212,7 @@ $('echo-form').onsubmit = (e) => {
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 

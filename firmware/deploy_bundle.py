@@ -13,7 +13,7 @@ installs pyjwt (with hmac) from the MicroPython package index with
 `mpremote mip install` (the host needs internet for that, or a package
 index of your own: --index URL, as mip's --index takes it). --resume
 connects without a soft reset (needed for the unix port behind a pty).
-`make deploy PORT=...` runs this script.
+`make deploy SERIAL=...` runs this script.
 """
 
 import argparse
@@ -122,7 +122,7 @@ def deploy(port, staged, target='lib', resume=False, deps=True, index=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--port', default=os.environ.get('PORT') or None)
+    parser.add_argument('--port', default=os.environ.get('SERIAL') or None)
     parser.add_argument('--mpy', default=os.path.join(bundle.ROOT, 'build',
                                                       'mpy'))
     parser.add_argument('--mpy-deps', default=os.path.join(
@@ -138,7 +138,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if not args.port:
-            raise DeployError('give the board: PORT=/dev/ttyACM0 (or '
+            raise DeployError('give the board: SERIAL=/dev/ttyACM0 (or '
                               '--port)')
         staged = stage(args.mpy, args.mpy_deps)
         deploy(args.port, staged, args.target, args.resume, args.deps,
@@ -146,8 +146,10 @@ def main(argv=None):
     except DeployError as exc:
         print('deploy_bundle: error: {}'.format(exc), file=sys.stderr)
         return 2
-    print('done: run an app with `mpremote connect {} run app.py`'.format(
-        args.port))
+    # a soft reset (which mpremote does without `resume`) ends the
+    # virtual board's unix port
+    print('done: run an app with `mpremote connect {} {}run app.py`'.format(
+        args.port, 'resume ' if args.resume else ''))
     return 0
 
 

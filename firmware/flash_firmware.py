@@ -5,11 +5,11 @@
                                              [--erase]
 
 The image is the newest firmware/dist/<BOARD>-*.{uf2,bin} unless --image
-names one. `make flash BOARD=... PORT=...` runs this script.
+names one. `make flash BOARD=... SERIAL=...` runs this script.
 
-RP2040 boards (.uf2): PORT may be the mounted RPI-RP2 drive (a folder), and
+RP2040 boards (.uf2): --port may be the mounted RPI-RP2 drive (a folder), and
 the image is copied onto it. Otherwise the board is looked for as a
-mounted RPI-RP2 drive (after asking a running MicroPython on PORT, if it
+mounted RPI-RP2 drive (after asking a running MicroPython on --port, if it
 is a serial port, to restart into its bootloader), then with picotool.
 ESP32 boards (.bin): esptool writes the image at the board's offset
 (--erase wipes the flash first, filesystem included).
@@ -94,13 +94,13 @@ def flash_rp2(image, port):
             return
     raise FlashError('no RP2040 bootloader drive found: hold BOOTSEL while '
                      'plugging the board in, then run again (or give '
-                     'PORT=<the RPI-RP2 mount point>)')
+                     'SERIAL=<the RPI-RP2 mount point>)')
 
 
 def flash_esp32(board, image, port, erase):
     if not port:
-        raise FlashError('ESP32 boards need PORT=<serial port>, e.g. '
-                         'PORT=/dev/ttyUSB0')
+        raise FlashError('ESP32 boards need SERIAL=<serial port>, e.g. '
+                         'SERIAL=/dev/ttyUSB0')
     esptool = tool('esptool') or tool('esptool.py')
     if not esptool:
         raise FlashError('esptool not found: pip install esptool')
@@ -112,14 +112,14 @@ def flash_esp32(board, image, port, erase):
     argv = base + ['write_flash', board.flash_offset, image]
     print('$ ' + ' '.join(argv), flush=True)
     if subprocess.run(argv).returncode:
-        raise FlashError('esptool failed (is PORT right, the board in its '
+        raise FlashError('esptool failed (is SERIAL right, the board in its '
                          'bootloader?)')
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('board')
-    parser.add_argument('--port', default=os.environ.get('PORT') or None)
+    parser.add_argument('--port', default=os.environ.get('SERIAL') or None)
     parser.add_argument('--image')
     parser.add_argument('--erase', action='store_true')
     args = parser.parse_args(argv)

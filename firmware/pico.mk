@@ -27,6 +27,7 @@ FIRMWARE_RESULTS := $(if $(strip $(MPY_DIR)),\
 .PHONY: test-frozen-unix test-pico pico-emulator pico-emulator-deps
 
 
+#help Setup: pico-emulator-deps  rp2040js (pinned in firmware/pico/package.json) into firmware/pico/node_modules
 pico-emulator-deps: $(PICO_NODE_STAMP)
 
 $(PICO_NODE_STAMP): firmware/pico/package.json firmware/pico/package-lock.json
@@ -43,6 +44,7 @@ $(PICO_NODE_STAMP): firmware/pico/package.json firmware/pico/package-lock.json
 # installed when this machine allows, else they skip and say what is
 # missing, so `make test-cpython` never stops here.
 .PHONY: pico-test-tools
+#help Setup: pico-test-tools  what the Pico host tests need: the Arm toolchain, picotool, rp2040js (installed where the machine allows)
 pico-test-tools: $(MPY_SOURCES)
 	@if [ -n '$(MPY_SOURCES)' ]; then \
 	    $(MAKE) --no-print-directory firmware-toolchain && \
@@ -66,6 +68,7 @@ endef
 
 image_of = $$(sed -n 's/^==> firmware: //p' build/firmware-$(1).log)
 
+#help Testing: test-frozen-unix  tests/ on the unix port with the bundle frozen in, nothing else on its path [MPY_DIR=<micropython source tree> TESTS=tests MPY_TEST_TIMEOUT=900]
 test-frozen-unix: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_SOURCES)
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/unix-frozen
 	@if [ -n '$(NO_MPY_SOURCES)' ]; then echo 'test-frozen-unix: skipped: $(NO_MPY_SOURCES)'; exit 0; fi
@@ -81,6 +84,7 @@ test-frozen-unix: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_SOURCES)
 # takes minutes there, hence a limit of its own.
 PICO_TEST_TIMEOUT ?= 2400
 
+#help Testing: test-pico  tests/ on our RPI_PICO image in the rp2040js emulator, from the frozen modules [MPY_DIR=<micropython source tree> TESTS=tests]
 test-pico: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_SOURCES) $(PICO_NODE_STAMP)
 	@mkdir -p $(RESULTS); rm -f $(RESULTS)/pico
 	@if [ -n '$(NO_MPY_SOURCES)' ]; then echo 'test-pico: skipped: $(NO_MPY_SOURCES)'; exit 0; fi
@@ -89,6 +93,7 @@ test-pico: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_SOURCES) $(PICO_NODE_STAMP)
 	    --label 'rp2040 emulated (frozen)' --results $(RESULTS)/pico \
 	    --timeout $(PICO_TEST_TIMEOUT) $(TESTS)
 
+#help Boards: pico-emulator  our RPI_PICO image in the emulator, on a pty for mpremote; Ctrl-C stops it [PICO_TTY=build/pico.tty MPY_DIR=<micropython source tree>]
 pico-emulator: $(VENV_STAMP) $(DEPS_STAMP) $(MPY_SOURCES) $(PICO_NODE_STAMP)
 	@if [ -n '$(NO_MPY_SOURCES)' ]; then echo 'pico-emulator: $(NO_MPY_SOURCES)'; exit 2; fi
 	$(call build_quietly,RPI_PICO)

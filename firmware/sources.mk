@@ -52,6 +52,7 @@ ARM_PACKAGES := gcc-arm-none-eabi libnewlib-arm-none-eabi \
 
 .PHONY: mpy-sources firmware-toolchain
 
+#help Setup: mpy-sources  unpack the MicroPython bundle of ../shared/micropython and build picotool from it, once
 mpy-sources: $(MPY_SOURCES) $(PICOTOOL_STAMP)
 
 # Unpacked outside our git tree's reach: build_firmware.py sets a git
@@ -82,6 +83,7 @@ $(PICOTOOL_STAMP): $(PICOTOOL_BUNDLE) | $(MPY_SOURCES)
 
 # Debian's Arm toolchain for the rp2 builds, installed as the browser and
 # socat are: with apt-get when run as root, else a sentence saying what.
+#help Setup: firmware-toolchain  the Arm toolchain for rp2 images (Debian packages, installed when root)
 firmware-toolchain:
 	@command -v arm-none-eabi-gcc >/dev/null && \
 	    test -f "$$(arm-none-eabi-gcc -print-file-name=libc.a)" || { \

@@ -13,6 +13,7 @@
 
 CHROMIUM := /usr/bin/chromium
 
+#help Testing: browser  install Debian's chromium for the browser tests (apt-get, as root)
 browser: $(VENV_STAMP)
 	@test -x $(CHROMIUM) || { \
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -1,7 +1,7 @@
 """Fixtures that run an app script as a real server process.
 
 An app script listens on 127.0.0.1 at the port given in the environment
-variable PORT::
+variable PORT (HTTP_PORT, which the examples read, names the same)::
 
     app.run(host='127.0.0.1', port=int(os.getenv('PORT')))
 
@@ -133,7 +133,10 @@ def start_server(request, tmp_path):
             argv[0] = executable
         argv[1:1] = list(interpreter_args)
         port = free_port()
-        full_env = dict(os.environ, PORT=str(port), **extra_env)
+        # the test apps read PORT, the examples HTTP_PORT (PORT, exported,
+        # is an HTTP port to others but a serial port to make deploy)
+        full_env = dict(os.environ, PORT=str(port), HTTP_PORT=str(port),
+                        **extra_env)
         full_env.update(env or {})
         log_path = tmp_path / 'server-{}-{}.log'.format(len(servers), runtime)
         with open(log_path, 'wb') as log:
@@ -168,3 +171,24 @@ def start_server(request, tmp_path):
             problems.append('{}: {!r}'.format(server, exc))
     if problems:
         pytest.fail('could not stop: ' + '; '.join(problems))
+
+
+@pytest.fixture
+def run_script(request):
+    """Factory: run_script(script, runtime, env=None, cwd=None, timeout=60)
+    -> CompletedProcess (text, stderr into stdout): the script run to its
+    end under `runtime` (see runtime_command), in its own directory unless
+    `cwd` is given."""
+    def run(script, runtime, env=None, cwd=None, timeout=60):
+        script = os.path.join(ROOT, script)
+        mpy_paths = (request.getfixturevalue('mpy_path')
+                     if runtime == 'micropython-mpy' else ())
+        argv, extra_env = runtime_command(runtime, script, mpy_paths)
+        full_env = dict(os.environ, **extra_env)
+        full_env.update(env or {})
+        return subprocess.run(argv, cwd=cwd or os.path.dirname(script),
+                              env=full_env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              timeout=timeout)
+    return run

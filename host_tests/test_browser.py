@@ -313,3 +313,29 @@ def test_guestbook_form_posts_and_shows_entries(start_server, page):
     assert page.locator('#entries li').count() == 2
     screenshot(page, 'guestbook')
     assert page.errors == []
+
+
+# --- debug=True: the traceback of a failing handler -------------------------
+@pytest.mark.parametrize('runtime', ['micropython', 'cpython'])
+def test_debug_shows_the_traceback_in_the_page_and_only_then(
+        start_server, page, runtime):
+    debugging = start_server('host_tests/apps/debug_app.py', runtime,
+                             env={'DEBUG': '1'})
+    page.goto(debugging.url + '/')
+    page.click('a')
+    page.wait_for_url('**/broken')
+    shown = page.locator('body').inner_text()
+    assert shown.startswith('Internal server error (shown with its '
+                            'traceback because the app runs with '
+                            'debug=True)'), shown
+    assert 'Traceback (most recent call last):' in shown
+    assert ', in broken' in shown
+    assert 'ValueError: <b id="injected">the answer is 42</b>' in shown
+    assert page.locator('#injected').count() == 0     # text, not markup
+    screenshot(page, 'debug-traceback-' + runtime)
+
+    quiet = start_server('host_tests/apps/debug_app.py', runtime,
+                         env={'DEBUG': '0'})
+    response = page.goto(quiet.url + '/broken')
+    assert response.status == 500
+    assert page.locator('body').inner_text() == 'Internal server error'

@@ -1,5 +1,5 @@
-"""Every example runs with the command the README gives, on the port the
-environment names.
+"""Every example runs with the command the README gives, on 127.0.0.1 at
+the port the environment names.
 
 The commands are read from the README's Examples table, so that the
 README and this test cannot drift apart: each one runs as a user would
@@ -9,12 +9,16 @@ the process group we created is stopped by its id.
 
 The commands would serve on fixed ports (5000, uvicorn and gunicorn
 8000). Each command gets a free port in the environment where it is
-honoured (PORT for our apps, UVICORN_PORT, GUNICORN_CMD_ARGS), and the
-test checks that the processes of the group listen on that port and no
-other: an example that ignores PORT fails here instead of fighting other
-programs for 5000. The ASGI and WSGI examples, which the README serves
+honoured (HTTP_PORT for `make run` and our apps, UVICORN_PORT,
+GUNICORN_CMD_ARGS), and the test checks that the processes of the group
+listen on 127.0.0.1 at that port and nowhere else: an example that ignores
+HTTP_PORT fails here instead of fighting other programs for 5000, and one
+that listens on every interface (reachable from the network) fails too.
+PORT names yet another free port, which every example must leave alone:
+it is the serial port of `make deploy` on the command line, and other
+programs' HTTP port. The ASGI and WSGI examples, which the README serves
 with uvicorn and gunicorn, also run as scripts (``python hello_asgi.py``,
-the built-in server), on the port PORT names.
+the built-in server), on the port HTTP_PORT names.
 """
 import gzip
 import json
@@ -79,6 +83,17 @@ def test_the_readme_lists_every_example_with_a_command():
             'for ' + path
 
 
+def test_readme_commands_make_what_they_use_first():
+    # on a fresh clone .venv and deps/ do not exist yet: make run creates
+    # them, the uvicorn and gunicorn commands must ask for them
+    for path, commands in readme_examples():
+        for command in commands:
+            if command.startswith('make run'):
+                continue
+            uses = '.venv/' in command or '/deps' in command
+            assert not uses or command.startswith('make deps && '), command
+
+
 # --- processes --------------------------------------------------------------
 def group_pids(pgid):
     pids = []
@@ -95,8 +110,9 @@ def group_pids(pgid):
     return pids
 
 
-def listening_ports(pgid):
-    """TCP ports that processes of the group listen on."""
+def listening_addresses(pgid):
+    """(IP address, TCP port) pairs that processes of the group listen
+    on."""
     inodes = set()
     for pid in group_pids(pgid):
         fd_dir = '/proc/{}/fd'.format(pid)
@@ -111,7 +127,7 @@ def listening_ports(pgid):
                 continue
             if target.startswith('socket:['):
                 inodes.add(target[8:-1])
-    ports = set()
+    addresses = set()
     for table in ('/proc/net/tcp', '/proc/net/tcp6'):
         try:
             with open(table) as f:
@@ -119,10 +135,21 @@ def listening_ports(pgid):
                 for line in f:
                     fields = line.split()
                     if fields[3] == '0A' and fields[9] in inodes:
-                        ports.add(int(fields[1].rsplit(':', 1)[1], 16))
+                        address, port = fields[1].rsplit(':', 1)
+                        addresses.add((_ip(address), int(port, 16)))
         except OSError:
             pass
-    return ports
+    return addresses
+
+
+def _ip(hex_address):
+    # /proc/net/tcp writes an IPv4 address as one little-endian word
+    if len(hex_address) == 8:
+        return socket.inet_ntop(socket.AF_INET,
+                                bytes.fromhex(hex_address)[::-1])
+    words = bytes.fromhex(hex_address)
+    return socket.inet_ntop(socket.AF_INET6, b''.join(
+        words[i:i + 4][::-1] for i in range(0, 16, 4)))
 
 
 def free_port():
@@ -141,7 +168,9 @@ class Command:
         env = dict(os.environ)
         for name in ('MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEOVERRIDES'):
             env.pop(name, None)     # as typed in a shell, not under make
-        env.update(PORT=str(self.port), UVICORN_PORT=str(self.port),
+        self.other_port = free_port()
+        env.update(HTTP_PORT=str(self.port), PORT=str(self.other_port),
+                   UVICORN_PORT=str(self.port),
                    GUNICORN_CMD_ARGS='--bind {}:{}'.format(HOST, self.port))
         with open(log_path, 'wb') as log:
             self.process = subprocess.Popen(
@@ -157,9 +186,9 @@ class Command:
     def wait_listening(self):
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            ports = listening_ports(self.pgid)
-            if ports:
-                return ports
+            addresses = listening_addresses(self.pgid)
+            if addresses:
+                return addresses
             if self.process.poll() is not None:
                 return None
             time.sleep(0.1)
@@ -252,6 +281,15 @@ def check_todos(url):
     assert res.status_code == 400 and 'title' in res.json()['error']
     assert httpx.delete(url + '/api/todos/1', timeout=10).status_code == 204
     assert get(url, '/api/todos/1').json() == {'error': 'no to-do 1'}
+    # the framework's own errors come as JSON too, as the docstring says
+    res = httpx.post(url + '/api/todos', content=b'{"title": ', timeout=10,
+                     headers={'Content-Type': 'application/json'})
+    assert res.status_code == 400
+    assert res.headers['content-type'].startswith('application/json')
+    assert res.json() == {'error': 'malformed request: send a JSON object'}
+    res = httpx.put(url + '/api/todos', json={}, timeout=10)
+    assert res.status_code == 405 and 'POST' in res.headers['allow']
+    assert res.json() == {'error': 'PUT is not allowed here'}
 
 
 def check_static(url):
@@ -503,14 +541,15 @@ def run_and_check(path, command, tmp_path):
             path))
     run = Command(command, tmp_path / 'output.log')
     try:
-        ports = run.wait_listening()
-        if ports is None:
+        addresses = run.wait_listening()
+        if addresses is None:
             pytest.fail('`{}` did not listen within {} s; its output:\n{}'
                         .format(command, START_TIMEOUT, run.output()),
                         pytrace=False)
-        assert ports == {run.port}, \
-            '{} listens on {}, not on the port the environment gave it ' \
-            '({}): it ignores PORT'.format(path, sorted(ports), run.port)
+        assert addresses == {(HOST, run.port)}, \
+            '{} listens on {}, not on {}:{} as the README says (HTTP_PORT ' \
+            'names the port; PORT was {})'.format(
+                path, sorted(addresses), HOST, run.port, run.other_port)
         check('http://{}:{}'.format(HOST, run.port))
     finally:
         run.stop()

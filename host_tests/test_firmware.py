@@ -173,9 +173,10 @@ def test_flash_esp32_without_a_port_says_how(tmp_path):
     image.write_bytes(b'\0' * 16)
     result = subprocess.run(
         [sys.executable, FLASH, 'ESP32_GENERIC', '--image', str(image)],
-        capture_output=True, text=True, env=dict(os.environ, PORT=''))
+        capture_output=True, text=True,
+        env=dict(os.environ, SERIAL='', PORT='5137'))
     assert result.returncode == 2
-    assert 'PORT=' in result.stderr
+    assert 'ESP32 boards need SERIAL=<serial port>' in result.stderr
 
 
 def test_flash_unix_is_refused():

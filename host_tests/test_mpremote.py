@@ -1,6 +1,6 @@
 """The bundle on a virtual board, driven by the real mpremote.
 
-The virtual board is the MicroPython unix port behind a pty (socat; see
+The virtual board is the MicroPython unix port behind a pty (see
 firmware/virtual_board.py); mpremote connects to the pty with `resume`.
 Each test installs the bundle one way (mip from our package.json, or
 firmware/deploy_bundle.py copying the mpy-cross output), runs an app with
@@ -12,11 +12,13 @@ and hmac of $MPY_DIR/lib/micropython-lib; otherwise small stand-in modules.
 utemplate is taken from deps/ (the same release package.json points at).
 """
 
+import glob
 import hashlib
 import http.server
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -60,26 +62,42 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def board(tmp_path):
-    """A started virtual board whose apps listen on board.http_port."""
-    if shutil.which('socat') is None:
-        pytest.skip('socat not found: install it to run the virtual board '
-                    '(Debian: apt-get install socat, or `make firmware-tools`)')
+def started_board(root, **env):
     port = free_port()
-    vboard = VirtualBoard(tmp_path / 'board', env={'PORT': str(port)})
+    vboard = VirtualBoard(root, env=dict(env, PORT=str(port)))
     try:
         vboard.start()
     except VirtualBoardError as exc:
         pytest.fail(str(exc))
     vboard.http_port = port
+    return vboard
+
+
+@pytest.fixture
+def board(tmp_path):
+    """A started virtual board whose apps listen on board.http_port."""
+    vboard = started_board(tmp_path / 'board')
+    yield vboard
+    vboard.stop()
+
+
+@pytest.fixture
+def board_with_modules(tmp_path):
+    """The same, with our modules/ on its path (no install step)."""
+    root = tmp_path / 'board'
+    vboard = started_board(root, MICROPYPATH='.frozen:{}:{}'.format(
+        root / 'lib', os.path.join(ROOT, 'modules')))
     yield vboard
     vboard.stop()
 
 
 def mpremote(board, *args, timeout=120):
     """Run `mpremote connect <board> resume ARGS`; return its output."""
-    argv = [tool('mpremote'), 'connect', board.tty, 'resume'] + list(args)
+    return mpremote_at(board.tty, *args, timeout=timeout)
+
+
+def mpremote_at(tty, *args, timeout=120):
+    argv = [tool('mpremote'), 'connect', tty, 'resume'] + list(args)
     result = subprocess.run(argv, capture_output=True, text=True,
                             timeout=timeout)
     output = result.stdout + result.stderr
@@ -268,6 +286,10 @@ def test_deploy_copies_the_compiled_bundle_then_run_an_app(board, tmp_path,
         f.write('raise ImportError("stale source left by an earlier copy")\n')
     output = deploy(board, compiled_bundle)
     assert 'total' in output
+    # the hint at the end is one that keeps the virtual board alive
+    assert output.rstrip().endswith(
+        'run an app with `mpremote connect {} resume run app.py`'.format(
+            board.tty)), output
     lib = os.path.join(board.root, 'lib')
     on_board = sorted(os.listdir(os.path.join(lib, 'microdot')))
     expected = sorted(rel[:-3] + '.mpy' for rel in bundle.package_files(
@@ -286,8 +308,90 @@ def test_deploy_copies_the_compiled_bundle_then_run_an_app(board, tmp_path,
 
 
 def test_deploy_without_a_port_says_how_to_give_one():
+    # an HTTP port exported for some app is not taken for the board's
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, 'firmware', 'deploy_bundle.py')],
-        capture_output=True, text=True, env=dict(os.environ, PORT=''))
+        capture_output=True, text=True,
+        env=dict(os.environ, SERIAL='', PORT='5137'))
     assert result.returncode == 2
-    assert 'PORT=' in result.stderr
+    assert 'give the board: SERIAL=/dev/ttyACM0' in result.stderr
+
+
+# -- the virtual board itself ------------------------------------------------
+
+def wait_until_refused(port, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get('http://127.0.0.1:{}/'.format(port), timeout=2)
+        except httpx.ConnectError:
+            return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def test_the_next_mpremote_command_stops_a_program_left_running(
+        board_with_modules, tmp_path):
+    """As on a board: `mpremote run` returns (or is stopped with Ctrl-C)
+    and the app serves on; the next command's Ctrl-C stops it and gets the
+    prompt, where a Ctrl-C is only a byte."""
+    board = board_with_modules
+    assert serve_and_get(board, tmp_path).text == GREETING
+    start = time.monotonic()
+    output = mpremote(board, 'exec', 'print(6 * 7)', timeout=30)
+    assert output.strip() == '42', output
+    assert time.monotonic() - start < 10
+    assert wait_until_refused(board.http_port), board.log()
+    # Ctrl-C at the prompt, twice in a row, leaves the board running
+    for _ in range(2):
+        with open(board.tty, 'wb', buffering=0) as line:
+            line.write(b'\r\x03')
+        time.sleep(0.2)
+    assert mpremote(board, 'exec', 'print(1 + 1)').strip() == '2'
+    assert board.child_pids(), board.log()
+
+
+def test_ctrl_c_stops_the_running_program_on_the_line(board):
+    """A Ctrl-C byte written to the pty (as `mpremote repl` sends it)
+    interrupts the code the board runs."""
+    runner = subprocess.Popen(
+        [tool('mpremote'), 'connect', board.tty, 'resume', 'exec',
+         'import time\ntry:\n    time.sleep(60)\n'
+         'except KeyboardInterrupt:\n    print("interrupted")'],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(3)   # (the sleep has begun)
+        with open(board.tty, 'wb', buffering=0) as line:
+            line.write(b'\x03')
+        output, _ = runner.communicate(timeout=20)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+    assert 'interrupted' in output, output + board.log()
+    assert board.child_pids()
+
+
+def test_the_virtual_board_script_stops_and_removes_its_folder(tmp_path):
+    script = os.path.join(ROOT, 'firmware', 'virtual_board.py')
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        process = subprocess.Popen(
+            [sys.executable, script], stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+            env=dict(os.environ, TMPDIR=str(tmp_path)))
+        try:
+            first = process.stdout.readline()
+            assert first.startswith('virtual board on '), first
+            folders = glob.glob(str(tmp_path / 'virtual-board-*'))
+            assert len(folders) == 1
+            assert mpremote_at(os.path.join(folders[0], 'tty'),
+                               'exec', 'print(3 * 3)').strip() == '9'
+            process.send_signal(sig)
+            assert process.wait(timeout=20) == 0, process.stdout.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert not os.listdir(str(tmp_path)), os.listdir(str(tmp_path))

@@ -97,8 +97,7 @@ def test_malformed_patterns_say_what_is_wrong():
             ('/a/<re:>', 'Malformed re segment <re:>'),
             ('/a/<int:n', 'Malformed URL pattern /a/<int:n'),
             ('/a/n>/<x>', 'Malformed URL pattern /a/n>/<x>'),
-            ('/a<b>/<n>', 'Malformed URL pattern /a<b>/<n>'),
-            ('/x/<nosuchtype:n>', 'Unknown URL segment type nosuchtype')):
+            ('/a<b>/<n>', 'Malformed URL pattern /a<b>/<n>')):
         with raises(ValueError) as caught:
             URLPattern(pattern).compile()
         assert str(caught.value) == message, pattern
@@ -123,3 +122,73 @@ def test_a_regex_engine_out_of_stack_is_a_414():
 
 def test_repr_names_the_pattern():
     assert repr(URLPattern('/u/<name>')) == "URLPattern('/u/<name>')"
+
+
+def test_a_route_without_a_leading_slash_is_refused_when_served():
+    # it would never match: every request path starts with '/'. Refused
+    # when the app is served (or tested), not when the route is made: a
+    # sub-app's route may get its slash from the mount prefix
+    from microdot import Microdot
+    from microdot.server import check_routes
+    from microdot.test_client import TestClient
+    for text in ('hello', 'users/<int:id>', ''):
+        app = Microdot()
+        app.route(text)(lambda req: 'never')
+        for check in (check_routes, TestClient):
+            with raises(ValueError) as caught:
+                check(app)
+            assert str(caught.value) == 'URL pattern {!r} does not start ' \
+                'with "/", so no request path can match it: write ' \
+                '"/{}"'.format(text, text), text
+
+
+async def test_a_sub_app_route_gets_its_slash_from_the_mount_prefix():
+    from microdot import Microdot
+    from microdot.test_client import TestClient
+    sub = Microdot()
+
+    @sub.route('users')
+    async def users(request):
+        return 'the users'
+
+    app = Microdot()
+    app.mount(sub, url_prefix='/api/')
+    assert (await TestClient(app).get('/api/users')).text == 'the users'
+
+
+async def test_an_empty_pattern_is_the_mount_point_of_a_sub_app():
+    from microdot import Microdot
+    from microdot.test_client import TestClient
+    sub = Microdot()
+
+    @sub.route('')
+    async def root(request):
+        return 'the sub-app itself'
+
+    app = Microdot()
+    app.mount(sub, url_prefix='/api')
+    res = await TestClient(app).get('/api')
+    assert res.text == 'the sub-app itself'
+
+
+def test_an_argument_named_twice_is_refused_naming_it():
+    from microdot import Microdot
+    for text in ('/a/<x>/<x>', '/a/<int:x>/b/<path:x>', '/a/<re:\\d+:x>/<x>'):
+        with raises(ValueError) as caught:
+            Microdot().route(text)
+        assert str(caught.value) == 'URL pattern {!r} names the argument ' \
+            "'x' twice: each needs a name of its own".format(text)
+
+
+def test_an_unknown_type_is_refused_listing_the_known_ones():
+    from microdot import Microdot
+    with raises(ValueError) as caught:
+        Microdot().route('/h/<hexadecimal:n>')
+    message = str(caught.value)
+    assert message.startswith("URL pattern '/h/<hexadecimal:n>' has a "
+                              "segment of unknown type 'hexadecimal': the "
+                              "known types are "), message
+    known = message.split('known types are ')[1].split(' (')[0].split(', ')
+    assert {'int', 'path', 're', 'string'} <= set(known), known
+    assert known == sorted(known)
+    assert message.endswith('(URLPattern.register_type() adds more)')

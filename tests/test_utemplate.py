@@ -175,3 +175,31 @@ async def test_routes_return_rendered_and_streamed_templates():
         res = await client.get(path)
         assert res.status_code == 200, path
         assert res.text == PAGE, path
+
+
+UNDECLARED = "template 'undeclared.html' uses 'name', which it neither " \
+    "declares nor sets: utemplate templates declare the values they are " \
+    "given, as {% args name %} on their first line ("
+
+
+def test_a_value_used_but_not_declared_names_the_template():
+    # Jinja's habit, {{ name }} with no {% args name %}: utemplate's own
+    # error was a bare NameError, from render() or from the stream
+    Template.initialize(TEMPLATES)
+    with raises(NameError) as caught:
+        Template('undeclared.html').render(name='Ada')
+    assert str(caught.value).startswith(UNDECLARED), str(caught.value)
+    with raises(NameError) as caught:
+        ''.join(Template('undeclared.html').generate(name='Ada'))
+    assert str(caught.value).startswith(UNDECLARED), str(caught.value)
+
+
+async def test_a_value_not_declared_names_the_template_when_async():
+    Template.initialize(TEMPLATES)
+    with raises(NameError) as caught:
+        await Template('undeclared.html').render_async()
+    assert str(caught.value).startswith(UNDECLARED)
+    with raises(NameError) as caught:
+        async for _ in Template('undeclared.html').generate_async():
+            pass
+    assert str(caught.value).startswith(UNDECLARED)

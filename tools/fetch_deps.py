@@ -14,7 +14,9 @@ so this script downloads the pinned release itself (stdlib only, CPython):
 
 Run again, it does nothing while deps/ already holds the pinned versions.
 
-    python3 tools/fetch_deps.py [--dest deps] [--force]
+    python3 tools/fetch_deps.py [--dest deps] [--force] [--index URL ...]
+
+(--index: ask only these simple-index URLs, not pip's nor PyPI.)
 """
 
 import argparse
@@ -77,6 +79,8 @@ def pip_config():
 
 
 def index_urls(settings):
+    if settings.get('only-index-urls'):
+        return [url.rstrip('/') + '/' for url in settings['only-index-urls']]
     urls = [settings.get('index-url') or PYPI_SIMPLE]
     urls += settings.get('extra-index-url', '').split()
     if PYPI_SIMPLE not in urls:
@@ -107,8 +111,10 @@ def get(url, context, accept=None):
         return response.read()
 
 
-def json_api_files(index, name, version, context):
-    """Files of a release from the JSON API next to a .../simple/ index."""
+def json_api_files(index, name, version, context, problems):
+    """Files of a release from the JSON API next to a .../simple/ index;
+    what went wrong on the way goes to ``problems``, reported only if no
+    index has the release (a miss before a hit is not news)."""
     if not index.startswith(('http://', 'https://')):
         return None
     base = index.rstrip('/')
@@ -120,14 +126,14 @@ def json_api_files(index, name, version, context):
         try:
             data = json.loads(get(url, context))
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            log('  {}: {}'.format(url, exc))
+            problems.append('{}: {}'.format(url, exc))
             continue
         if 'releases' in data and version in data['releases']:
             files = data['releases'][version]
         elif data.get('info', {}).get('version') == version:
             files = data.get('urls', [])
         else:
-            log('  {}: no release {}'.format(url, version))
+            problems.append('{}: no release {}'.format(url, version))
             continue
         # a mirror may give the file addresses relative to the API's
         return [(f['filename'], urllib.parse.urljoin(url, f['url']),
@@ -147,7 +153,7 @@ class _Links(html.parser.HTMLParser):
                 self.links.append(href)
 
 
-def simple_index_files(index, name, version, context):
+def simple_index_files(index, name, version, context, problems):
     """Files of a release listed on a PEP 503 simple page."""
     page = urllib.parse.urljoin(index, name + '/')
     try:
@@ -159,10 +165,10 @@ def simple_index_files(index, name, version, context):
             try:
                 body = get(page, context)
             except (urllib.error.URLError, OSError) as exc2:
-                log('  {}: {}'.format(page, exc2))
+                problems.append('{}: {}'.format(page, exc2))
                 return None
         else:
-            log('  {}: {}'.format(page, exc))
+            problems.append('{}: {}'.format(page, exc))
             return None
     parser = _Links()
     parser.feed(body.decode('utf-8', 'replace'))
@@ -194,7 +200,7 @@ def download_release(name, version, settings):
         for lookup in (json_api_files, simple_index_files):
             log('looking up {} {} via {} ({})'.format(
                 name, version, index, lookup.__name__))
-            files = lookup(index, name, version, context)
+            files = lookup(index, name, version, context, problems)
             if files is None:
                 continue
             found = pick_sdist(files, name, version)
@@ -296,8 +302,12 @@ def main(argv=None):
     parser.add_argument('--dest', default='deps')
     parser.add_argument('--force', action='store_true',
                         help='download again even if present')
+    parser.add_argument('--index', action='append',
+                        help="ask only this index (pip's and PyPI else)")
     args = parser.parse_args(argv)
     settings = pip_config()
+    if args.index:
+        settings['only-index-urls'] = args.index
     try:
         for name, (version, packages) in DEPS.items():
             install(name, version, packages, args.dest, settings, args.force)

@@ -26,5 +26,6 @@ $(MUTATION_STAMP): pyproject.toml tools/dev_requirements.py | $(VENV_STAMP)
 	    -r $(VENV)/requirements-mutation.txt
 	@touch $@
 
+#help Testing: mutate  mutation testing of the serving and security modules on CPython (hours); report in build/mutation/report.md [MUTATE_ARGS=<tools/mutate.py options>]
 mutate: $(VENV_STAMP) $(DEPS_STAMP) $(MUTATION_STAMP)
 	$(VPY) tools/mutate.py $(MUTATE_ARGS)

@@ -32,6 +32,7 @@ SOAK_BUILD := build/unix32-frozen
 .PHONY: fuzz soak soak-frozen soak-tools
 
 # pytest's per-test timeout (pyproject.toml) is for `make test`: off here.
+#help Testing: fuzz  property tests of the parsers, then mutated requests over sockets to the unix port and CPython [FUZZ_EXAMPLES=20000 FUZZ_CASES=20000 FUZZ_SECONDS=900 FUZZ_SEED=1]
 fuzz: $(VENV_STAMP) $(DEPS_STAMP)
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VPY) -m pytest -q -p no:cacheprovider \
 	    -o timeout=0 host_tests/test_fuzz_http.py \
@@ -43,6 +44,7 @@ fuzz: $(VENV_STAMP) $(DEPS_STAMP)
 	    --cases $(FUZZ_CASES) --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) \
 	    --failures build/fuzz-failures-cpython.json
 
+#help Testing: soak  keep-alive requests to the unix port (.mpy), watching its heap [SOAK_REQUESTS=100000 SOAK_HEAPSIZE=160K MPY_DIR=<micropython source tree>]
 soak: $(VENV_STAMP)
 	$(VPY) tools/soak.py --runtime micropython-mpy \
 	    --requests $(SOAK_REQUESTS) --heapsize $(SOAK_HEAPSIZE) \
@@ -57,6 +59,7 @@ soak: $(VENV_STAMP)
 
 # The 32-bit build needs cc -m32: gcc-multilib on Debian, installed here
 # when make runs as root (as firmware-tools does for socat).
+#help Setup: soak-tools  a C compiler that builds 32-bit programs, for soak-frozen (gcc-multilib, installed when root on Debian)
 soak-tools:
 	@printf 'int main(void) { return 0; }\n' | \
 	    $${CC:-cc} -m32 -x c - -o /dev/null 2>/dev/null || { \
@@ -67,6 +70,7 @@ soak-tools:
 	        'install its 32-bit support (Debian: apt-get install gcc-multilib;' \
 	        'Fedora: dnf install glibc-devel.i686 libgcc.i686)'; fi; }
 
+#help Testing: soak-frozen  the soak on a 32-bit unix build with the bundle frozen in [MPY_DIR=<micropython source tree> SOAK_REQUESTS=100000 SOAK_FROZEN_HEAPSIZE=64K]
 soak-frozen: $(VENV_STAMP) $(DEPS_STAMP)
 	@test -n '$(MPY_DIR)' || { echo 'make soak-frozen: set' \
 	    'MPY_DIR=/path/to/micropython (a checkout with lib/micropython-lib)'; \

@@ -13,7 +13,11 @@ Run it from the repository root with
     curl 'http://127.0.0.1:5000/api/todos?done=true'
     curl -i -X DELETE http://127.0.0.1:5000/api/todos/1
 
-A dict or list returned by a handler is sent as JSON.
+A dict or list returned by a handler is sent as JSON, and so is every
+error, those the framework raises (malformed JSON, a wrong method) too::
+
+    curl -i -X POST http://127.0.0.1:5000/api/todos \\
+        -H 'Content-Type: application/json' -d '{"title": '
 """
 import os
 
@@ -108,9 +112,26 @@ async def no_route(request):
     return {'error': 'no such URL: ' + request.path}, 404
 
 
+# The framework's own errors: request.json raises a 400 for a body that is
+# not JSON, a body over the size limit is a 413, another method a 405.
+@app.errorhandler(400)
+async def malformed(request):
+    return {'error': 'malformed request: send a JSON object'}, 400
+
+
+@app.errorhandler(405)
+async def wrong_method(request):
+    return {'error': request.method + ' is not allowed here'}, 405
+
+
+@app.errorhandler(413)
+async def too_large(request):
+    return {'error': 'the body is too large'}, 413
+
+
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 

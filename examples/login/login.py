@@ -6,10 +6,14 @@ Logins are kept in the session cookie, so this needs a jwt module:
 - CPython: ``pip install PyJWT``;
 - MicroPython (a board): ``mpremote mip install pyjwt`` (it brings hmac), or
   freeze it with ``require("pyjwt")``;
-- MicroPython (the unix port): ``micropython -m mip install pyjwt``.
+- MicroPython (the unix port): ``make deps`` (which ``make run`` runs
+  first) installs micropython-lib's into deps/micropython-lib, and
+  ``make run`` puts it on the module path, with ~/.micropython/lib (where
+  ``micropython -m mip install pyjwt`` installs it).
 
 Run it from the repository root with
-``make run RUNTIME=cpython APP=examples/login/login.py``, open
+``make run APP=examples/login/login.py`` (``RUNTIME=cpython`` for
+CPython), open
 http://127.0.0.1:5000/ and log in as ``susan`` / ``cat`` or ``david`` /
 ``dog``. The secret key is read from the environment variable SECRET_KEY
 when set; keep a real one secret, whoever has it can forge logins.
@@ -110,9 +114,9 @@ async def logout(request):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
 if __name__ == '__main__':
-    app.run(port=port_from_environment(), debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

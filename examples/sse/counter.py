@@ -31,9 +31,9 @@ async def events(request, sse):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
 if __name__ == '__main__':
-    app.run(port=port_from_environment(), debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

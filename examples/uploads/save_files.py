@@ -93,7 +93,7 @@ async def download(request, name):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
@@ -102,4 +102,4 @@ if __name__ == '__main__':
         os.mkdir(UPLOAD_DIR)
     except OSError:   # it exists
         pass
-    app.run(port=port_from_environment(), debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

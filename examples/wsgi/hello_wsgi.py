@@ -6,7 +6,7 @@ From this directory, with gunicorn installed (pip install gunicorn):
 
 then open http://127.0.0.1:8000/. The page's link stops the server.
 `python hello_wsgi.py` serves it with the built-in server on port 5000 (or the
-port the environment variable PORT names).
+port the environment variable HTTP_PORT names).
 """
 import os
 
@@ -39,9 +39,9 @@ def shutdown(request):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
 if __name__ == '__main__':
-    app.run(port=port_from_environment())
+    app.run(host='127.0.0.1', port=port_from_environment())

@@ -70,12 +70,12 @@ if not IS_MICROPYTHON:
     from .cpython import (  # noqa: F401
         print_exception, decode_utf8, ticks_ms, ticks_add, ticks_diff,
         iscoroutine, invoke, StreamWriter, listen, memory_ran_out, DONE,
-        READ_SIZE, MAX_READ)
+        READ_SIZE, MAX_READ, binding_error)
 else:
     import time
 
-    def print_exception(exc):
-        sys.print_exception(exc)
+    def print_exception(exc, file=sys.stdout):
+        sys.print_exception(exc, file)
 
     # A socket read asks for at least READ_SIZE bytes (heads, lines, small
     # bodies come whole) and at most MAX_READ: socket.read(n) allocates n
@@ -137,6 +137,20 @@ else:
     async def _done(value):
         return value
 
+    def binding_error(func, args, kwargs):
+        """The TypeError that ``func(*args, **kwargs)`` raises for its
+        arguments alone, found without running its body; False when they
+        fit; None when that cannot be told (a plain function's body would
+        run). An async function binds its arguments when called, and its
+        body waits for the first resume."""
+        if type(func) is not type(_coroutine):
+            return None
+        try:
+            func(*args, **kwargs).close()
+        except TypeError as exc:
+            return exc
+        return False
+
     from asyncio import core as _core
 
     _MEMORY_BACKOFF_MS = const(20)
@@ -164,12 +178,13 @@ else:
         if _read_view is None:
             _read_view = memoryview(bytearray(_READ_BUFFER_SIZE))
         listener = Listener()
+        listener.sock = sock
         listener.task = _core.create_task(_accept(sock, ssl, handler))
         return listener
 
     class Listener:
         """What listen() returns: close() stops accepting."""
-        task = None
+        task = sock = None
 
         def close(self):
             self.task.cancel()

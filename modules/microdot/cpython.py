@@ -5,12 +5,14 @@ import asyncio
 from asyncio import CancelledError
 import functools
 import inspect
+import os
 import time
 import traceback
+import warnings
 
 
-def print_exception(exc):
-    traceback.print_exception(type(exc), exc, exc.__traceback__)
+def print_exception(exc, file=None):
+    traceback.print_exception(type(exc), exc, exc.__traceback__, file=file)
 
 
 def decode_utf8(data):
@@ -45,6 +47,20 @@ def invoke(func, *args, **kwargs):
     if code is not None and code.co_flags & _CO_COROUTINE:
         return func(*args, **kwargs)
     return _invoke_any(func, args, kwargs)
+
+
+def binding_error(func, args, kwargs):
+    """The TypeError that ``func(*args, **kwargs)`` raises for its
+    arguments alone (read from its signature, not __wrapped__'s: a
+    decorator's wrapper is what gets called); False when they fit; None
+    when it has no signature to read."""
+    try:
+        inspect.signature(func, follow_wrapped=False).bind(*args, **kwargs)
+    except TypeError as exc:
+        return exc
+    except ValueError:
+        return None
+    return False
 
 
 async def _invoke_any(func, args, kwargs):
@@ -121,3 +137,39 @@ async def listen(host, port, backlog, ssl, handler):
 
 def memory_ran_out():
     """MicroPython's accept loop takes care after a MemoryError."""
+
+
+def warn_if_microdot_is_installed_too(package_dir):
+    """Our distribution (microdot-firmware-bundle) installs the package
+    ``microdot``, as Microdot's does: where pip installed both into one
+    folder, the files of the one installed last replaced the other's
+    (Microdot's extra modules and .pyi stubs stay beside ours), and
+    uninstalling either removes files the other needs. pip cannot refuse
+    that (no metadata makes two distributions exclusive), so say it here,
+    where the mix is imported. One listdir, when the package is loaded."""
+    folder = os.path.dirname(package_dir)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    ours = theirs = None
+    for name in names:
+        if not name.endswith(('.dist-info', '.egg-info')):
+            continue
+        if name.startswith('microdot_firmware_bundle-'):
+            ours = name
+        elif name.lower().startswith('microdot-'):
+            theirs = name
+    if ours and theirs:
+        warnings.warn(
+            '{} and Microdot ({}) are both installed in {}, and both install '
+            'the package microdot: the one installed last replaced the '
+            "other's files, and uninstalling either removes files the other "
+            'needs. Uninstall both (pip uninstall microdot '
+            'microdot-firmware-bundle), then install the one you want, or '
+            'keep them in separate virtual environments.'.format(
+                ours.split('-')[0].replace('_', '-'),
+                theirs.rsplit('.', 1)[0], folder), stacklevel=2)
+
+
+warn_if_microdot_is_installed_too(os.path.dirname(os.path.abspath(__file__)))

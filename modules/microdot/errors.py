@@ -31,6 +31,11 @@ async def exception_response(app, req, exc):
         return await app.error_response(req, 400, 'Bad request')
     else:
         print_exception(exc)
+        if app.debug or isinstance(exc, TypeError):
+            # the traceback in the body, a sentence for a handler that
+            # cannot take its arguments: loaded only then
+            from .mistakes import explain
+            return await explain('unhandled exception', app, req, exc)
     return await app.error_response(req, 500, INTERNAL_ERROR)
 
 

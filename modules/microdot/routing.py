@@ -41,11 +41,19 @@ class URLPattern:
         args = []
         for segment in self.url_pattern.lstrip('/').split('/'):
             if segment.startswith('<') and segment.endswith('>'):
-                pattern += _dynamic_segment(segment[1:-1], args)
+                pattern += _dynamic_segment(segment[1:-1], args,
+                                            self.url_pattern)
             elif '<' in segment or '>' in segment:
                 raise ValueError('Malformed URL pattern ' + self.url_pattern)
             else:
                 pattern += '/' + _escape(segment)
+        seen = []
+        for param, _ in args:
+            if param in seen:
+                from .mistakes import explain
+                raise ValueError(explain('argument named twice',
+                                         self.url_pattern, param))
+            seen.append(param)
         self.regex = re.compile('^' + pattern + '$')
         self.args = args
         return self.regex
@@ -93,7 +101,7 @@ class URLPattern:
         return 'URLPattern({!r})'.format(self.url_pattern)
 
 
-def _dynamic_segment(spec, args):
+def _dynamic_segment(spec, args, url_pattern):
     # the regex of a ``<spec>`` segment; its (name, parser) goes to ``args``
     if spec.startswith('re:'):
         regex, _, name = spec[3:].rpartition(':')
@@ -106,7 +114,9 @@ def _dynamic_segment(spec, args):
         type_name, name = 'string', type_name
     pattern = URLPattern.segment_patterns.get(type_name)
     if pattern is None:
-        raise ValueError('Unknown URL segment type ' + type_name)
+        from .mistakes import explain
+        raise ValueError(explain('unknown segment type', url_pattern,
+                                 type_name, URLPattern.segment_patterns))
     args.append((name, URLPattern.segment_parsers.get(type_name)))
     return pattern
 

@@ -18,18 +18,36 @@ _BUSY = b'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n' \
     b'Content-Length: 19\r\nConnection: close\r\n\r\nService Unavailable'
 
 
+def check_routes(app):
+    """Refuse, naming it, a route no request path can match: one whose
+    pattern does not start with '/'. Checked when the app is served, not
+    when the route is made: a sub-app's 'users' serves under a mount
+    prefix that ends with '/' (as in Microdot), and its '' route at the
+    prefix itself."""
+    for route in app.url_map:
+        if not route[1].url_pattern.startswith('/'):
+            from .mistakes import explain
+            raise ValueError(explain('no leading slash',
+                                     route[1].url_pattern))
+
+
 async def start_server(app, host, port, debug, ssl, start_serving):
+    check_routes(app)
     app.debug = debug
     app.shutting_down = False
     app.connections = set()
 
     scheme = 'http' if ssl is None else 'https'
-    # (a MemoryError making the Connection drops that client: listen()
-    # closes its socket)
-    app.server = await listen(
-        host, port, app.backlog, ssl,
-        lambda reader, writer, peer: serve_connection(
-            app, Connection(reader, writer, peer), scheme))
+    try:
+        # (a MemoryError making the Connection drops that client: listen()
+        # closes its socket)
+        app.server = await listen(
+            host, port, app.backlog, ssl,
+            lambda reader, writer, peer: serve_connection(
+                app, Connection(reader, writer, peer), scheme))
+    except OSError as exc:
+        from .mistakes import explain
+        raise explain('cannot listen there', exc, host, port) from None
     app.sweeper = asyncio.create_task(_sweep(app))
     if debug:
         print('Serving on {}:{}{}'.format(host, port, ' (TLS)' if ssl else ''))
@@ -50,7 +68,20 @@ def run(app, host, port, debug, ssl):
     try:
         asyncio.run(start_server(app, host, port, debug, ssl, True))
     except KeyboardInterrupt:
-        pass
+        # Ctrl-C stopped the loop where it was: no task will close the
+        # listening socket or the connections, and left open the port
+        # stays taken until the process ends (on a board, until a reset):
+        # the app could not run again from the REPL. MicroPython's
+        # listener keeps its socket, closed here, as are its connections'
+        # sockets; CPython's Server.close() works on the closed loop, and
+        # asyncio.run() has closed the connections (their close() raises).
+        listener = app.server
+        for item in [getattr(listener, 'sock', listener)] + \
+                [conn.writer for conn in app.connections or ()]:
+            try:
+                item.close()
+            except Exception:   # (closed, never opened, loop closed)
+                pass
     finally:
         if IS_MICROPYTHON:
             asyncio.new_event_loop()  # leave a clean loop for a later run

@@ -26,9 +26,14 @@ try:
     import jwt
 except ImportError:  # pragma: no cover
     raise ImportError(
-        'microdot.session needs a jwt module: on MicroPython run '
-        '`mpremote mip install pyjwt` (or add require("pyjwt") to a frozen '
-        'manifest); on CPython run `pip install PyJWT`')
+        'microdot.session needs a jwt module, and none was found. '
+        'On CPython: pip install PyJWT. '
+        'On the MicroPython unix port: `make deps` puts micropython-lib\'s '
+        'into deps/micropython-lib, where `make run` and the tests find it '
+        '(or: micropython -m mip install pyjwt, into ~/.micropython/lib). '
+        'On a board: our firmware has it frozen in; on stock MicroPython '
+        'run mpremote mip install pyjwt (or require("pyjwt") in a frozen '
+        'manifest).')
 
 from .compat import invoke
 from .hs256 import verify

@@ -10,7 +10,7 @@ from .compat import unix_time
 from .bytesio import AsyncBytesIO
 from .http import reason_phrase
 from .connection import Connection
-from .server import serve_connection
+from .server import check_routes, serve_connection
 from .structures import NoCaseDict
 from .urls import url_encode
 
@@ -131,6 +131,7 @@ class TestClient:
     __test__ = False  # not a pytest test class
 
     def __init__(self, app, cookies=None, scheme=None, host=None):
+        check_routes(app)
         self.app = app
         self.cookies = dict(cookies or {})
         self.scheme = scheme or 'http'

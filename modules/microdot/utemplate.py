@@ -130,11 +130,15 @@ class Template:
 
         The generator can be returned by a route handler to stream the page.
         """
-        return self.template(*args, **kwargs)
+        return _naming_undeclared(self.name,
+                                  self.template(*args, **kwargs))
 
     def render(self, *args, **kwargs):
         """Return the rendered template as one string."""
-        return ''.join(self.generate(*args, **kwargs))
+        try:
+            return ''.join(self.template(*args, **kwargs))
+        except NameError as exc:
+            raise NameError(_undeclared(self.name, exc))
 
     def generate_async(self, *args, **kwargs):
         """Return an async iterator of the rendered template's text pieces.
@@ -146,6 +150,26 @@ class Template:
     async def render_async(self, *args, **kwargs):
         """Return the rendered template as one string (a coroutine)."""
         return self.render(*args, **kwargs)
+
+
+def _naming_undeclared(name, pieces):
+    # the template's pieces, with a NameError that says which template
+    try:
+        yield from pieces
+    except NameError as exc:
+        raise NameError(_undeclared(name, exc))
+
+
+def _undeclared(template, exc):
+    """The message for a NameError raised as ``template`` rendered: most
+    often a value used as {{ name }} without {% args name %} at the top,
+    which Jinja needs not and utemplate does."""
+    parts = str(exc).split("'")
+    name = parts[1] if len(parts) > 2 else 'name'
+    return ('template {!r} uses {!r}, which it neither declares nor sets: '
+            'utemplate templates declare the values they are given, as '
+            '{{% args {} %}} on their first line ({})'.format(
+                template, name, name, exc))
 
 
 def init_templates(template_dir='templates', loader_class=recompile.Loader):

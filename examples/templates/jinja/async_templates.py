@@ -1,7 +1,9 @@
 """Jinja templates rendered in Jinja's async mode (CPython only).
 
 With enable_async=True, render_async() and generate_async() must be used.
-Run it from this directory (see hello.py), then open http://127.0.0.1:5000/.
+Run it from the repository root with
+``make run RUNTIME=cpython APP=examples/templates/jinja/async_templates.py``,
+then open http://127.0.0.1:5000/.
 """
 import os
 
@@ -29,9 +31,9 @@ async def count(req, n):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
 if __name__ == '__main__':
-    app.run(port=port_from_environment(), debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

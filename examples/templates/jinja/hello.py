@@ -1,13 +1,10 @@
 """Pages rendered with Jinja (CPython only).
 
-Templates are looked up in templates/ under the working directory, so run
-the app from this directory:
-
-    cd examples/templates/jinja
-    PYTHONPATH=../../../modules python3 hello.py
-
-then open http://127.0.0.1:5000/. Jinja2 must be installed
-(pip install Jinja2).
+Run it from the repository root with
+``make run RUNTIME=cpython APP=examples/templates/jinja/hello.py`` (the
+.venv has Jinja2; elsewhere pip install Jinja2), then open
+http://127.0.0.1:5000/. Templates are looked up in templates/ under the
+working directory, and `make run` runs the app from its own folder.
 """
 import os
 
@@ -31,9 +28,9 @@ async def count(req, n):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
 if __name__ == '__main__':
-    app.run(port=port_from_environment(), debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

@@ -1,6 +1,8 @@
 """utemplate templates loaded from my_templates/ instead of templates/.
 
-Run it from this directory (see hello.py), then open http://127.0.0.1:5000/.
+Run it from the repository root with
+``make run APP=examples/templates/utemplate/custom_dir.py``, then open
+http://127.0.0.1:5000/.
 """
 import os
 
@@ -21,9 +23,9 @@ async def index(req):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
 if __name__ == '__main__':
-    app.run(port=port_from_environment(), debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)

@@ -1,15 +1,12 @@
 """Pages rendered with utemplate, on MicroPython or CPython.
 
-Templates are looked up in templates/ under the working directory, so run
-the app from this directory:
-
-    cd examples/templates/utemplate
-    MICROPYPATH=../../../modules:../../../deps:.frozen micropython hello.py
-    # or, on CPython:
-    PYTHONPATH=../../../modules:../../../deps python3 hello.py
-
-then open http://127.0.0.1:5000/. The first request for a page compiles its
-template into templates/<name>_html.py.
+Run it from the repository root with
+``make run APP=examples/templates/utemplate/hello.py`` (``RUNTIME=cpython``
+for CPython), then open http://127.0.0.1:5000/ and
+http://127.0.0.1:5000/count/5. Templates are looked up in templates/ under
+the working directory, and `make run` runs the app from its own folder.
+The first request for a page compiles its template into
+templates/<name>_html.py.
 """
 import os
 
@@ -44,9 +41,9 @@ async def count_async(req, n):
 
 def port_from_environment(default=5000):
     getenv = getattr(os, 'getenv', None)    # a board has no environment
-    value = getenv('PORT') if getenv else None
+    value = getenv('HTTP_PORT') if getenv else None
     return int(value) if value else default
 
 
 if __name__ == '__main__':
-    app.run(port=port_from_environment(), debug=True)
+    app.run(host='127.0.0.1', port=port_from_environment(), debug=True)
