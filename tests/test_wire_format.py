@@ -62,6 +62,50 @@ async def test_plain_responses_byte_for_byte_kept_alive_and_closing():
                 assert body == b'status'
 
 
+async def test_json_and_text_answers_alternating_byte_for_byte():
+    # the heads made once are kept per content type: answers of several
+    # types in turn, from a cold start, each come out with their own
+    from microdot import http
+    http._PLAIN_HEADS.clear()
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'hello'
+
+    @app.get('/json')
+    async def as_json(req):
+        return {'a': 1}
+
+    @app.get('/html')
+    async def html(req):
+        return '<p>', 200, {'content-type': 'text/html'}
+
+    @app.get('/json/201')
+    async def created(req):
+        return {'a': 2}, 201
+
+    expected = {
+        b'/': (b'200 OK', TEXT, b'hello'),
+        b'/json': (b'200 OK', b'Content-Type: application/json; '
+                   b'charset=UTF-8', b'{"a": 1}'),
+        # spelled as the app spelled it
+        b'/html': (b'200 OK', b'content-type: text/html', b'<p>'),
+        b'/json/201': (b'201 Created', b'Content-Type: application/json; '
+                       b'charset=UTF-8', b'{"a": 2}'),
+    }
+    for _ in range(2):
+        for path in (b'/json', b'/', b'/html', b'/json', b'/json/201', b'/'):
+            for version, closing in ((b'1.1', False), (b'1.0', True)):
+                out = await written(app, b'GET ' + path + b' HTTP/' +
+                                    version + b'\r\n\r\n')
+                line, field, body = expected[path]
+                assert parts(out) == (b'HTTP/1.1 ' + line, sorted(
+                    [field, b'Content-Length: ' + str(len(body)).encode()] +
+                    ([b'Connection: close'] if closing else [])), body), \
+                    (path, closing, out)
+
+
 async def test_head_answers_carry_the_length_without_the_body():
     out = await written(hello_app(), b'HEAD / HTTP/1.1\r\n\r\n')
     assert parts(out) == (b'HTTP/1.1 200 OK',

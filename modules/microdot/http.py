@@ -404,21 +404,24 @@ def response_head(status_code, reason, headers):
     return ''.join(parts).encode()
 
 
-# Heads of plain responses made so far (see plain_head()), by status code
-# and whether the connection closes: (reason, content type, head). Bounded,
-# as _STATUS_LINES.
+# Heads of plain responses made so far (see plain_head()): by content
+# type, then by status code and whether the connection closes, a (reason,
+# head) pair. Bounded, as _STATUS_LINES: a few types, a few statuses each.
 _PLAIN_HEADS = {}
 
 
 def plain_head(status_code, reason, content_type, closing):
     """The head of the usual response, whose only header fields are
     Content-Type, Content-Length and, when ``closing``, ``Connection:
-    close``, up to the length's value: made once for each status."""
-    key = status_code * 2 + (1 if closing else 0)
-    known = _PLAIN_HEADS.get(key)
-    if known is None or known[0] != reason or known[1] != content_type:
+    close``, up to the length's value: made once for each status and
+    content type (JSON and text answers alternate without making them
+    again)."""
+    heads = _PLAIN_HEADS.get(content_type)
+    known = None if heads is None else \
+        heads.get(status_code * 2 + (1 if closing else 0))
+    if known is None or known[0] != reason:
         known = _new_plain_head(status_code, reason, content_type, closing)
-    return known[2]
+    return known[1]
 
 
 def _new_plain_head(status_code, reason, content_type, closing):
@@ -431,9 +434,12 @@ def _new_plain_head(status_code, reason, content_type, closing):
     # response_head() checks the fields; its blank line goes
     head = response_head(status_code, reason, fields)[:-2] + \
         b'Content-Length: '
-    known = (reason, content_type, head)
-    if len(_PLAIN_HEADS) < 16:
-        _PLAIN_HEADS[status_code * 2 + (1 if closing else 0)] = known
+    known = (reason, head)
+    heads = _PLAIN_HEADS.get(content_type)
+    if heads is None and len(_PLAIN_HEADS) < 4:
+        heads = _PLAIN_HEADS[content_type] = {}
+    if heads is not None and len(heads) < 4:
+        heads[status_code * 2 + (1 if closing else 0)] = known
     return known
 
 

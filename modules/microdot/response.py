@@ -159,14 +159,17 @@ class Response:
         write() sends it. The server sends these bytes itself: no
         coroutine for write() on MicroPython."""
         body = self.body
-        if type(body) is bytes and not self._headers and \
-                len(body) <= _SMALL_BODY and self._allows_body():
-            # the usual response: a head made once, its length, its body
-            return b''.join((
-                plain_head(self.status_code, self.reason,
-                           _with_charset(self.default_content_type),
-                           self.close_connection),
-                b'%d\r\n\r\n' % len(body), b'' if self.is_head else body))
+        if type(body) is bytes and len(body) <= _SMALL_BODY and \
+                self._allows_body():
+            content_type = self._plain_type()
+            if content_type is not None:
+                # the usual response (text, or JSON): a head made once, its
+                # length, its body
+                return b''.join((
+                    plain_head(self.status_code, self.reason, content_type,
+                               self.close_connection),
+                    b'%d\r\n\r\n' % len(body),
+                    b'' if self.is_head else body))
         if self._is_streamed():
             return None
         self.complete()
@@ -177,6 +180,21 @@ class Response:
             return None
         return response_head(self.status_code, self.reason,
                              self.headers) + body
+
+    def _plain_type(self):
+        # The content type of a response whose only header field is its
+        # Content-Type (a JSON answer), or that has none (the default's);
+        # None for any other, which complete() fills in.
+        headers = self._headers
+        if not headers:
+            return _with_charset(self.default_content_type)
+        if len(headers) == 1:
+            for name in headers:    # the one, spelled as the app spelled it
+                if name == 'Content-Type':
+                    value = headers[name]
+                    if type(value) is str:
+                        return value
+        return None
 
     async def write(self, stream):
         """Send the whole response through ``stream.awrite()``. A streamed
