@@ -2,11 +2,15 @@
 Markdown page docs/performance.md."""
 import math
 
-# (label, how to get (ours, ref), goal, 'max' or 'min' for the ratio)
+# The goal of each ratio (ours / reference) in the targets table. The
+# memory goals are those of issue 19: what the framework holds, at most
+# 1.5 times the reference's (frozen into a 32-bit build: no more than it at
+# one client, 0.8 times at ten); the earlier goals below the bare asyncio
+# server's own ratios were retired, as nothing served by asyncio meets them.
 TARGET_GOALS = {
     'cpu_new': 0.6, 'keep_alive': 3.0, 'bytes': 0.25, 'import': 0.5,
-    'heap1': 0.5, 'heap10': 0.6, 'flash': 1.0, 'cpython': 1.5,
-    'asgi': 1.2, 'wsgi': 1.2,
+    'idle': 1.5, 'flash': 1.5, 'frozen1': 1.0, 'frozen10': 0.8,
+    'pico': 1.5, 'cpython': 1.5, 'asgi': 1.2, 'wsgi': 1.2,
 }
 
 MPY = 'MicroPython unix port'
@@ -85,24 +89,39 @@ def targets(results):
             imp.get('ours'), imp.get('ref'),
             _ratio(imp.get('ours'), imp.get('ref')),
             TARGET_GOALS['import'], True, ' B')
-    for figures, label in ((memory, 'unix port'),
-                           (results.get('frozen'), 'frozen into firmware '
-                            '(32-bit unix build)')):
-        if not figures or 'smallest_heap' not in figures:
-            continue
-        heaps = figures['smallest_heap']
-        for c, key in ((1, 'heap1'), (10, 'heap10')):
-            pair = heaps.get(c) or heaps.get(str(c)) or {}
-            add('{}: smallest -X heapsize serving {} requests, '
-                'c={}'.format(label, figures.get('heap_requests'), c),
-                pair.get('ours'), pair.get('ref'),
-                _ratio(pair.get('ours'), pair.get('ref')),
-                TARGET_GOALS[key], True, ' B', pair.get('bare'))
+        idle = {which: figures.get('idle') for which, figures in
+                (memory.get('live_heap') or {}).items()}
+        add('unix port (.mpy): heap in use once one request has been '
+            'served', idle.get('ours'), idle.get('ref'),
+            _ratio(idle.get('ours'), idle.get('ref')),
+            TARGET_GOALS['idle'], True, ' B', idle.get('bare'))
     flash = results.get('flash')
     if flash:
         ours, ref = flash['ours']['core'], flash['ref']['core']
-        add('flash: core .mpy (import and server)', ours, ref,
-            _ratio(ours, ref), TARGET_GOALS['flash'], True, ' B')
+        add('unix port: bytes of .mpy that serving a request loads', ours,
+            ref, _ratio(ours, ref), TARGET_GOALS['flash'], True, ' B')
+    frozen = results.get('frozen')
+    if frozen and 'smallest_heap' in frozen:
+        heaps = frozen['smallest_heap']
+        for c, key in ((1, 'frozen1'), (10, 'frozen10')):
+            pair = heaps.get(c) or heaps.get(str(c)) or {}
+            add('frozen into firmware (32-bit unix build): smallest -X '
+                'heapsize serving {} requests, c={}'.format(
+                    frozen.get('heap_requests'), c),
+                pair.get('ours'), pair.get('ref'),
+                _ratio(pair.get('ours'), pair.get('ref')),
+                TARGET_GOALS[key], True, ' B', pair.get('bare'))
+    pico = (results.get('pico') or {}).get('rows')
+    if pico:
+        for where in ('frozen', '/lib'):
+            held = {}
+            for which, name in (('ours', 'ours'), ('ref', 'reference')):
+                heap = pico[name + ' ' + where]['heap']
+                held[which] = heap['boot'] - heap['requests_collected']
+            add('RP2040 (emulated), {}: heap the framework holds after '
+                'serving 1,000 requests'.format(where), held['ours'],
+                held['ref'], _ratio(held['ours'], held['ref']),
+                TARGET_GOALS['pico'], True, ' B')
     for prefix, key, label in ((CPYTHON, 'cpython', 'CPython built-in'),
                                ('ASGI', 'asgi', 'ASGI (uvicorn)'),
                                ('WSGI', 'wsgi', 'WSGI (gunicorn)')):
@@ -429,9 +448,11 @@ def render(results):
     flash = results.get('flash')
     if flash:
         out += ['', '## Flash: mpy-cross output (bytes)', '',
-                'Core = what serving the app needs: the modules that `from '
-                'microdot import Microdot, Request, Response` loads, and our '
-                'server module (loaded by `app.run()`): ours `{}`; the '
+                'Core = what serving a request needs: the modules that `from '
+                'microdot import Microdot, Request, Response` loads, and '
+                'those that serving one GET in-process loads (ours: the '
+                'server\'s code for a connection, `serve_connection`; the '
+                'reference: `Microdot.handle_request`): ours `{}`; the '
                 'reference `{}`.'.format(
                     '`, `'.join(flash['ours']['core_modules']),
                     '`, `'.join(flash['ref']['core_modules'])), '',

@@ -538,12 +538,73 @@ def import_heap(interpreter, name='', serving_too=False):
 
 
 _CORE_PROBE = '''
-import sys, microdot
+import sys, asyncio, microdot
 from microdot import Microdot, Request, Response
-try:
-    import microdot.server   # ours loads its server on app.run()
-except ImportError:
-    pass
+app = Microdot()
+
+
+@app.route('/')
+async def index(req):
+    return 'Hello, world!'
+
+
+class Stream:
+    # both ends of a connection in memory, with what either side calls
+    def __init__(self, data):
+        self.data, self.at, self.out = data, 0, b''
+
+    async def read(self, n=-1):
+        at = self.at
+        self.at = len(self.data) if n < 0 else min(len(self.data), at + n)
+        return self.data[at:self.at]
+
+    async def readline(self):
+        end = self.data.find(b'\\n', self.at) + 1 or len(self.data)
+        line, self.at = self.data[self.at:end], end
+        return line
+
+    async def readexactly(self, n):
+        return await self.read(n)
+
+    async def awrite(self, data):
+        self.out += data
+
+    def write(self, data):
+        self.out += data
+
+    async def drain(self):
+        pass
+
+    async def aclose(self):
+        pass
+
+    def close(self):
+        pass
+
+    async def wait_closed(self):
+        pass
+
+    def get_extra_info(self, name):
+        return ('127.0.0.1', 1234)
+
+
+async def serve():
+    # one GET through the code a server runs for a connection
+    stream = Stream(b'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')
+    try:
+        from microdot.server import serve_connection
+        from microdot.connection import Connection
+    except ImportError:     # the reference
+        await app.handle_request(stream, stream)
+    else:
+        app.connections = set()
+        app.shutting_down = False
+        await serve_connection(app, Connection(stream, stream,
+                                               ('127.0.0.1', 1)), 'http')
+    assert stream.out.endswith(b'Hello, world!'), stream.out
+
+
+asyncio.run(serve())
 print(" ".join(sorted(k for k in sys.modules if k.startswith("microdot"))))
 '''
 
@@ -583,7 +644,9 @@ def module_heap(interpreter):
 
 def core_modules(interpreter):
     """Names of the microdot modules that serving a request needs: what
-    the app's imports load, and our server module."""
+    the app's imports load, and what serving one GET in-process loads
+    (ours: the server's per-connection code; the reference: its
+    handle_request())."""
     return interpreter.run(_CORE_PROBE).stdout.split()
 
 
