@@ -406,7 +406,8 @@ def response_head(status_code, reason, headers):
 
 # Heads of plain responses made so far (see plain_head()): by content
 # type, then by status code and whether the connection closes, a (reason,
-# head) pair. Bounded, as _STATUS_LINES: a few types, a few statuses each.
+# head) pair. Bounded: at most 4 types of 8 heads each; when full, it
+# starts again with what is answered now.
 _PLAIN_HEADS = {}
 
 
@@ -436,10 +437,13 @@ def _new_plain_head(status_code, reason, content_type, closing):
         b'Content-Length: '
     known = (reason, head)
     heads = _PLAIN_HEADS.get(content_type)
-    if heads is None and len(_PLAIN_HEADS) < 4:
+    if heads is None:
+        if len(_PLAIN_HEADS) >= 4:
+            _PLAIN_HEADS.clear()    # full: the types answered now win
         heads = _PLAIN_HEADS[content_type] = {}
-    if heads is not None and len(heads) < 4:
-        heads[status_code * 2 + (1 if closing else 0)] = known
+    elif len(heads) >= 8:
+        heads.clear()
+    heads[status_code * 2 + (1 if closing else 0)] = known
     return known
 
 
