@@ -240,8 +240,8 @@ def _scope_headers(fields):
 
 # bytes.translate() deletes these in one C pass: what is left of a path or
 # query string after it must be percent-encoded (rare)
-_KEEP_PATH = bytes(sorted(_SAFE | set((_URL_SAFE + '%').encode())))
-_KEEP_QUERY = bytes(sorted(_SAFE | set((_URL_SAFE + '%?').encode())))
+_KEEP_PATH = bytes(sorted(set(_SAFE + (_URL_SAFE + '%').encode())))
+_KEEP_QUERY = bytes(sorted(set(_SAFE + (_URL_SAFE + '%?').encode())))
 
 
 def _raw_url(scope):

@@ -4,8 +4,10 @@ from .http import byte_table
 from .multidict import MultiDict
 
 _HEX = byte_table('0123456789abcdefABCDEF')
-_SAFE = set(b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-            b'0123456789-._~')
+# the unreserved characters (RFC 3986); a bytes constant, not a set: a set
+# of 66 ints takes a table of 128 slots on the heap, this none when frozen
+_SAFE = (b'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+         b'0123456789-._~')
 
 
 def url_decode(text, plus=True, strict=False):
@@ -42,7 +44,7 @@ def url_decode(text, plus=True, strict=False):
 def url_encode(text, safe=''):
     """Percent-encode a str for use in a URL path segment or query value."""
     data = text.encode() if isinstance(text, str) else text
-    keep = _SAFE if not safe else _SAFE | set(safe.encode())
+    keep = _SAFE + safe.encode() if safe else _SAFE
     out = bytearray()
     for byte in data:
         if byte in keep:
