@@ -18,9 +18,11 @@ def loaded(server):
 
 
 def expected_core(runtime):
-    # CPython's side of the runtime differences lives in its own module
+    # each runtime's socket server lives in a module of its own: CPython's
+    # with its other differences, MicroPython's loaded when an app listens
     return sorted(SERVING_CORE + (['microdot.cpython']
-                                  if runtime == 'cpython' else []))
+                                  if runtime == 'cpython' else
+                                  ['microdot.sockets']))
 
 
 def test_import_loads_one_file_and_serving_the_core(start_server, runtime):
