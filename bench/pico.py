@@ -197,7 +197,7 @@ def measure(ref_manifest, ours_mpy, ref_mpy):
                        'stock': os.path.basename(stock_image)}}
 
 
-# -- the report ----------------------------------------------------------------
+# -- the report --------------------------------------------------------------
 
 def _kb(n):
     return '{:,}'.format(n)
@@ -241,8 +241,8 @@ def render(pico):
             cells.append('{:,.0f} ({:,.0f} us)'.format(us * pico['mhz'], us))
         ratio = rows['ours frozen']['server_us'][case] / \
             rows['reference frozen']['server_us'][case]
-        out.append('| {} | {} | {:.2f} |'.format(case, ' | '.join(cells),
-                                                  ratio))
+        out.append('| {} | {} | {:.2f} |'.format(
+            case, ' | '.join(cells), ratio))
     out += ['', 'The server path is measured, not the test clients: each '
             'framework gets the same raw request bytes in its own in-process '
             'handling of one connection (ours: `serve_connection` on a '

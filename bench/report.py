@@ -449,11 +449,13 @@ def render(results):
     if flash:
         out += ['', '## Flash: mpy-cross output (bytes)', '',
                 'Core = what serving a request needs: the modules that `from '
-                'microdot import Microdot, Request, Response` loads, and '
-                'those that serving one GET in-process loads (ours: the '
-                'server\'s code for a connection, `serve_connection`; the '
-                'reference: `Microdot.handle_request`): ours `{}`; the '
-                'reference `{}`.'.format(
+                'microdot import Microdot, Request, Response` loads, those '
+                'that listening loads (ours: `start_server(..., '
+                'start_serving=False)`), and those that serving one GET '
+                'in-process loads (ours: the server\'s code for a '
+                'connection, `serve_connection`; the reference: '
+                '`Microdot.handle_request`): ours `{}`; the reference '
+                '`{}`.'.format(
                     '`, `'.join(flash['ours']['core_modules']),
                     '`, `'.join(flash['ref']['core_modules'])), '',
                 '| module | ours | reference |', '| --- | ---: | ---: |',

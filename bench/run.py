@@ -597,10 +597,12 @@ async def serve():
     except ImportError:     # the reference
         await app.handle_request(stream, stream)
     else:
-        app.connections = set()
-        app.shutting_down = False
+        # what listening loads (on MicroPython, its socket server), then
+        # the request through the code the server runs for a connection
+        await app.start_server('127.0.0.1', 0, start_serving=False)
         await serve_connection(app, Connection(stream, stream,
                                                ('127.0.0.1', 1)), 'http')
+        app.shutdown()
     assert stream.out.endswith(b'Hello, world!'), stream.out
 
 
@@ -644,9 +646,9 @@ def module_heap(interpreter):
 
 def core_modules(interpreter):
     """Names of the microdot modules that serving a request needs: what
-    the app's imports load, and what serving one GET in-process loads
-    (ours: the server's per-connection code; the reference: its
-    handle_request())."""
+    the app's imports load, what listening loads, and what serving one
+    GET in-process loads (ours: the server's code for a connection; the
+    reference: its handle_request())."""
     return interpreter.run(_CORE_PROBE).stdout.split()
 
 
