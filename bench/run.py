@@ -514,7 +514,11 @@ if name:
 print('RESULT', core, repr(extension))
 from microdot import Microdot, Request, Response
 try:
-    import microdot.server   # ours loads its server on app.run()
+    # ours loads its server on app.run(), and on MicroPython its socket
+    # server when it starts listening
+    import microdot.listening
+    if sys.implementation.name == 'micropython':
+        import microdot.sockets
 except ImportError:
     pass
 gc.collect()
@@ -632,7 +636,8 @@ def module_heap(interpreter):
     order = ['microdot', 'microdot.compat', 'microdot.structures',
              'microdot.http', 'microdot.urls', 'microdot.routing',
              'microdot.connection', 'microdot.response', 'microdot.request',
-             'microdot.app', 'microdot.server']
+             'microdot.app', 'microdot.server', 'microdot.listening',
+             'microdot.sockets']
     names = [n for n in order if n in names] + \
         [n for n in names if n not in order]
     out = interpreter.run(_MODULE_PROBE.format(names=names))

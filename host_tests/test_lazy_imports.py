@@ -8,9 +8,9 @@ import httpx
 APP = 'host_tests/apps/lazy_app.py'
 
 SERVING_CORE = ['microdot', 'microdot.app', 'microdot.compat',
-                'microdot.connection', 'microdot.http', 'microdot.request',
-                'microdot.response', 'microdot.routing', 'microdot.server',
-                'microdot.structures']
+                'microdot.connection', 'microdot.http', 'microdot.listening',
+                'microdot.request', 'microdot.response', 'microdot.routing',
+                'microdot.server', 'microdot.structures']
 
 
 def loaded(server):

@@ -59,11 +59,12 @@ async def test_bodies_of_every_kind():
 
 async def test_plain_requests_load_neither_sockets_nor_the_client_extras():
     # a board without a network calls its app through the client: it then
-    # holds the serving core and the client, not the accept loop (loaded
-    # when an app listens) nor the client's code for cookies, event
-    # streams and WebSockets (loaded on first use)
+    # holds the serving core and the client, not the listening server and
+    # its accept loop (loaded when an app listens) nor the client's code
+    # for cookies, event streams and WebSockets (loaded on first use)
     import sys
-    extras = ('microdot.sockets', 'microdot.test_client_extras')
+    extras = ('microdot.listening', 'microdot.sockets',
+              'microdot.test_client_extras')
     for name in extras:
         sys.modules.pop(name, None)     # as earlier tests may have left it
     client = TestClient(make_app())
