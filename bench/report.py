@@ -215,7 +215,7 @@ def _heap_table(memory):
             cell('bare'), _cell_ratio(bare, ref)))
     line('heap after `import microdot`', memory['import'])
     line('heap after importing what serving needs (`from microdot '
-         'import Microdot, Request, Response`, and our server modules)',
+         'import Microdot, Request, Response`, and our server module)',
          memory.get('import_serving'))
     requests = memory.get('bytes_requests')
     sent = ' ({} requests, 1 client)'.format(requests) if requests else ''

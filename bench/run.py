@@ -514,11 +514,7 @@ if name:
 print('RESULT', core, repr(extension))
 from microdot import Microdot, Request, Response
 try:
-    # ours loads its server on app.run(), and on MicroPython its socket
-    # server when it starts listening
-    import microdot.listening
-    if sys.implementation.name == 'micropython':
-        import microdot.sockets
+    import microdot.server   # ours loads its server on app.run()
 except ImportError:
     pass
 gc.collect()
@@ -636,8 +632,7 @@ def module_heap(interpreter):
     order = ['microdot', 'microdot.compat', 'microdot.structures',
              'microdot.http', 'microdot.urls', 'microdot.routing',
              'microdot.connection', 'microdot.response', 'microdot.request',
-             'microdot.app', 'microdot.server', 'microdot.listening',
-             'microdot.sockets']
+             'microdot.app', 'microdot.server']
     names = [n for n in order if n in names] + \
         [n for n in names if n not in order]
     out = interpreter.run(_MODULE_PROBE.format(names=names))

@@ -57,25 +57,6 @@ async def test_bodies_of_every_kind():
     assert (res.status_code, res.reason) == (200, 'Fine Indeed')
 
 
-async def test_plain_requests_load_neither_sockets_nor_the_client_extras():
-    # a board without a network calls its app through the client: it then
-    # holds the serving core and the client, not the listening server and
-    # its accept loop (loaded when an app listens) nor the client's code
-    # for cookies, event streams and WebSockets (loaded on first use)
-    import sys
-    extras = ('microdot.listening', 'microdot.sockets',
-              'microdot.test_client_extras')
-    for name in extras:
-        sys.modules.pop(name, None)     # as earlier tests may have left it
-    client = TestClient(make_app())
-    assert (await client.post('/echo', body={'a': 1})).status_code == 200
-    assert (await client.get('/whoami')).text == 'nobody'
-    assert [name for name in extras if name in sys.modules] == []
-    await client.get('/login')      # sets a cookie
-    assert 'microdot.test_client_extras' in sys.modules
-    assert (await client.get('/whoami')).text == 'ann'
-
-
 async def test_cookies_are_kept_and_dropped():
     client = TestClient(make_app(), cookies={'seed': '1'})
     assert (await client.get('/whoami')).text == 'nobody'

@@ -12,7 +12,7 @@ saying so, and exit status 1, where it used to exit 0 in silence.
 """
 import sys
 
-import microdot.listening
+import microdot.server
 
 served = []
 
@@ -22,7 +22,7 @@ def main():
     del sys.argv[0]                 # the app's own argv: [APP.py, ARGS...]
     folder = path.rpartition('/')[0] or '.'
     sys.path[0] = _absolute(folder)
-    start_server = microdot.listening.start_server
+    start_server = microdot.server.start_server
 
     async def start_and_say(app, host, port, debug, ssl, start_serving):
         server = await start_server(app, host, port, debug, ssl, False)
@@ -34,10 +34,10 @@ def main():
         print('make run: {} serves on {}; Ctrl-C stops it'.format(
             path, where))
         if start_serving:
-            await microdot.listening.wait_closed(app)
+            await microdot.server.wait_closed(app)
         return server
 
-    microdot.listening.start_server = start_and_say
+    microdot.server.start_server = start_and_say
     with open(path) as f:
         code = compile(f.read(), path, 'exec')
     exec(code, {'__name__': '__main__', '__file__': path})

@@ -258,19 +258,19 @@ class Microdot:
                            ssl=None, start_serving=True):
         """Serve on ``host:port`` until ``shutdown()``; with
         ``start_serving=False``, return once listening."""
-        from .listening import start_server
+        from .server import start_server
         return await start_server(self, host, port, debug, ssl,
                                   start_serving)
 
     def run(self, host='0.0.0.0', port=5000, debug=False, ssl=None):
         """Serve until ``shutdown()`` or Ctrl-C, on a new event loop."""
-        from .listening import run
+        from .server import run
         run(self, host, port, debug, ssl)
 
     def shutdown(self):
         """Stop accepting connections; ``run()`` returns once the requests
         in flight are answered."""
-        from .listening import shutdown
+        from .server import shutdown
         shutdown(self)
 
 

@@ -151,25 +151,160 @@ else:
             return exc
         return False
 
-    # The socket server (microdot.sockets), loaded when an app listens: a
-    # board without a network, or an app called through the test client,
-    # does not hold it.
-    _sockets = None
+    from asyncio import core as _core
 
-    def listen(host, port, backlog, ssl, handler):
+    _MEMORY_BACKOFF_MS = const(20)
+    _ACCEPT_PROBE_WORDS = const(32)     # more than accept() allocates
+    _CAREFUL_ACCEPTS = const(32)
+    _RESERVE_WORDS = const(128)
+    _READ_BUFFER_SIZE = const(1024)    # see _read_small()
+
+    async def listen(host, port, backlog, ssl, handler):
         """Accept connections on ``host:port`` in a task of our own:
-        ``handler(reader, writer, peer)`` serves each (see
-        microdot.sockets.listen)."""
-        global _sockets
-        from . import sockets
-        _sockets = sockets
-        return sockets.listen(host, port, backlog, ssl, handler)
+        ``handler(reader, writer, peer)`` serves each. Unlike asyncio's
+        start_server, a MemoryError while taking a connection drops that
+        connection only (the listening task would end, and the server stop
+        answering for good), and a connection is one small object, not a
+        Stream with its dict of extra info and output buffer."""
+        socket = socket_module()
+        family, _, _, _, address = socket.getaddrinfo(host, port)[0]
+        sock = socket.socket(family)
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(backlog)
+        global _reserve, _read_view
+        _reserve = [None] * _RESERVE_WORDS
+        if _read_view is None:
+            _read_view = memoryview(bytearray(_READ_BUFFER_SIZE))
+        listener = Listener()
+        listener.sock = sock
+        listener.task = _core.create_task(_accept(sock, ssl, handler))
+        return listener
+
+    class Listener:
+        """What listen() returns: close() stops accepting."""
+        task = sock = None
+
+        def close(self):
+            self.task.cancel()
+
+        async def wait_closed(self):
+            await self.task
+
+    def _accept(sock, ssl, handler):    # a generator: the accepting task
+        global _reserve, _short_of_memory
+        try:
+            while True:
+                client = None
+                try:
+                    yield _until_ready(sock, False)
+                    # the ports lose the new socket when accept() itself
+                    # runs out of memory: after a MemoryError, try first
+                    stream = SocketStream(None)
+                    if _short_of_memory:
+                        _short_of_memory -= 1
+                        # a list's clear() frees its items at once: a
+                        # probe left to the GC could stay alive through a
+                        # stale slot of this frame, taking that memory
+                        ([None] * _ACCEPT_PROBE_WORDS).clear()
+                    client, peer = sock.accept()
+                    stream.s = _prepare(client, ssl)
+                    _core.create_task(handler(stream, stream, peer))
+                    if not _reserve:    # only once the connection is taken
+                        _reserve = _new_reserve()
+                except OSError:
+                    # a client gone before we took it, or a failed TLS setup
+                    if client is not None:
+                        client.close()
+                except MemoryError:     # (a tuple of types would allocate)
+                    # no memory for one more: drop it, let the requests in
+                    # flight end, serve on
+                    if client is not None:
+                        client.close()
+                    client = stream = None  # the GC may have them
+                    memory_ran_out()
+                    yield from _core.sleep_ms(_MEMORY_BACKOFF_MS)
+        except CancelledError:
+            sock.close()
+
+    # memory given up when the heap is full, to accept a connection or to
+    # register a socket with the poller (see _until_ready), and taken
+    # again after the next connection accepted
+    _reserve = []
+
+    _short_of_memory = 0    # connections still to accept with care
 
     def memory_ran_out():
-        """Someone met a MemoryError: the accepting task, if an app
-        listens, accepts with care for a while."""
-        if _sockets is not None:
-            _sockets.memory_ran_out()
+        """Someone met a MemoryError: accept with care for a while. (A
+        probe before every accept would cost an allocation per connection,
+        and the conservative GC may still see it when accept() runs.)"""
+        global _short_of_memory
+        _short_of_memory = _CAREFUL_ACCEPTS
+
+    def _new_reserve():
+        try:
+            return [None] * _RESERVE_WORDS
+        except MemoryError:
+            return _reserve     # still empty: try again next time
+
+    def _until_ready(sock, for_write):
+        """Have asyncio wake the running task when ``sock`` is ready; the
+        task then yields."""
+        try:
+            _queue(sock, for_write)
+        except MemoryError:
+            _queue_again(sock, for_write)
+
+    def _queue_again(sock, for_write):
+        # asyncio records the socket before it registers it with the
+        # poller, whose entry for it then stays half made: the next poll
+        # would crash on it. Forget the record, free the reserve (clear()
+        # gives a list's memory back at once), and register again, which
+        # completes the entry. (Apart from _until_ready(), whose frame then
+        # stays small enough for the C stack: it runs at every wait.)
+        _core._io_queue.map.pop(id(sock), None)
+        _reserve.clear()
+        memory_ran_out()
+        _queue(sock, for_write)
+
+    def _queue(sock, for_write):
+        io = _core._io_queue
+        if for_write:
+            io.queue_write(sock)
+        else:
+            io.queue_read(sock)
+
+    def _prepare(client, ssl):
+        try:
+            # no Nagle: the last small write of a response would otherwise
+            # wait for the client's delayed ACK (40 ms on Linux), as
+            # CPython's asyncio also decides for every TCP connection
+            client.setsockopt(6, 1, 1)  # IPPROTO_TCP, TCP_NODELAY
+        except OSError:                 # a stack without it
+            pass
+        if ssl is not None:
+            client = _wrap(client, ssl)
+        client.setblocking(False)
+        return client
+
+    def _wrap(client, ssl):
+        # (apart from _prepare(), whose frame then stays on the C stack)
+        return ssl.wrap_socket(client, server_side=True,
+                               do_handshake_on_connect=False)
+
+    # socket.read(n) allocates n bytes before it reads: in a fragmented
+    # heap a 1 KiB hole may be missing while the few bytes that arrived
+    # would fit. Small reads go through one buffer, taken at listen() time,
+    # and only what arrived is copied out.
+    _read_view = None
+
+    def _read_small(sock, size):
+        view = _read_view
+        count = sock.readinto(view, size)
+        if count is None:
+            return None
+        return bytes(view[:count])
 
     def _finished():
         return
@@ -182,3 +317,46 @@ else:
     DONE = _finished()
     for _ in DONE:
         pass
+
+    class SocketStream:
+        """A client socket with the async read/awrite/aclose that the
+        server's Connection uses: a read is one generator, a write or close
+        done at once none (DONE)."""
+
+        def __init__(self, sock):
+            self.s = sock
+
+        def read(self, size):
+            # read first: a request has often arrived by then, and each
+            # wait registers the socket with the poller anew
+            while True:
+                if size <= _READ_BUFFER_SIZE:
+                    data = _read_small(self.s, size)
+                else:
+                    data = self.s.read(size)
+                if data is not None:    # None: nothing yet
+                    return data
+                yield _until_ready(self.s, False)
+
+        def awrite(self, data):
+            # the socket most often takes it all at once: then there is
+            # nothing to wait for, and no generator to make
+            sent = self.s.write(data)
+            if sent == len(data):
+                return DONE
+            return self._write_rest(data, sent or 0)
+
+        def _write_rest(self, data, sent):
+            view = memoryview(data)
+            while sent < len(view):
+                yield _until_ready(self.s, True)
+                more = self.s.write(view[sent:])
+                if more is not None:
+                    sent += more
+
+        def aclose(self):
+            self.s.close()
+            return DONE
+
+        def close(self):
+            self.s.close()

@@ -102,14 +102,23 @@ class Response:
                    max_age=None, secure=False, http_only=False,
                    partitioned=False):
         """Add a Set-Cookie header. ``expires`` is a str or a datetime."""
-        from .cookies import set_cookie
-        set_cookie(self, cookie, value, path, domain, expires, max_age,
-                   secure, http_only, partitioned)
+        from .cookies import set_cookie_value
+        field = set_cookie_value(cookie, value, path, domain, expires,
+                                 max_age, secure, http_only, partitioned)
+        cookies = self.headers.get('Set-Cookie')
+        if cookies is None:
+            self.headers['Set-Cookie'] = [field]
+        elif isinstance(cookies, list):
+            cookies.append(field)
+        else:
+            self.headers['Set-Cookie'] = [cookies, field]
 
     def delete_cookie(self, cookie, **kwargs):
         """Ask the client to forget a cookie."""
-        from .cookies import delete_cookie
-        delete_cookie(self, cookie, kwargs)
+        kwargs.pop('expires', None)
+        kwargs.pop('max_age', None)
+        self.set_cookie(cookie, '', expires='Thu, 01 Jan 1970 00:00:01 GMT',
+                        max_age=0, **kwargs)
 
     # --- writing --------------------------------------------------------
     def _is_streamed(self):
