@@ -57,6 +57,22 @@ async def test_bodies_of_every_kind():
     assert (res.status_code, res.reason) == (200, 'Fine Indeed')
 
 
+async def test_plain_requests_do_not_load_the_client_extras():
+    # a board without a network calls its app through the client: plain
+    # requests do not load its code for cookies, event streams and
+    # WebSockets, which the first of them loads
+    import sys
+    name = 'microdot.test_client_extras'
+    sys.modules.pop(name, None)     # as earlier tests may have left it
+    client = TestClient(make_app())
+    assert (await client.post('/echo', body={'a': 1})).status_code == 200
+    assert (await client.get('/whoami')).text == 'nobody'
+    assert name not in sys.modules
+    await client.get('/login')      # sets a cookie
+    assert name in sys.modules
+    assert (await client.get('/whoami')).text == 'ann'
+
+
 async def test_cookies_are_kept_and_dropped():
     client = TestClient(make_app(), cookies={'seed': '1'})
     assert (await client.get('/whoami')).text == 'nobody'
