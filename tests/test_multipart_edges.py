@@ -412,5 +412,9 @@ def test_parse_options_quotes_escapes_and_odd_parameters():
             ('FORM-DATA ; NAME=a', {'name': 'a'}),
             ('form-data; name=""', {'name': ''}),
             ('form-data; name="a;b"; filename="c=d"',
-             {'name': 'a;b', 'filename': 'c=d'})):
+             {'name': 'a;b', 'filename': 'c=d'}),
+            ('form-data; name="="', {'name': '='}),
+            ('form-data; a="1"b=2', {'a': '1', 'b': '2'}),
+            ('form-data; flag; name="x"; filename="y"',
+             {'name': 'x', 'filename': 'y'})):
         assert parse_options(text) == ('form-data', expected), text
