@@ -381,12 +381,16 @@ def test_a_part_without_headers_is_refused_at_once():
 def test_part_headers_that_cannot_end_in_time_are_refused_without_eof():
     # a head of max_head_length bytes needs its CRLF CRLF within 4 more:
     # past that it is refused at once, not buffered until the body ends
-    for extra in (5, 1000):
+    for extra in (4, 5, 1000):
         parser = MultipartParser(BOUNDARY, max_head_length=100)
         parser.feed(b'--xYzZY\r\n' + b'h' * (100 + extra))
         with raises(MultipartError) as caught:
             parser.next_event()
         assert str(caught.value) == 'Part headers too long', extra
+    # with 3 more, its CRLF CRLF may still start at byte 100
+    parser = MultipartParser(BOUNDARY, max_head_length=100)
+    parser.feed(b'--xYzZY\r\n' + b'h' * 103)
+    assert parser.next_event() == (NEED_DATA, None)
 
 
 def test_short_part_headers_far_into_a_piece_wait_for_the_rest():

@@ -375,7 +375,7 @@ def test_apply_mask_starts_at_any_byte_of_the_mask():
 
 def test_frames_counts_whole_frames_and_wraps_at_2_to_the_30():
     parser = FrameParser()
-    assert parser.frames == 0
+    assert (parser.frames, parser.closed) == (0, False)
     parser.receive_data(client_frame(TEXT, 'a', fin=False) +
                         client_frame(PING, b'') + client_frame(CONT, 'b'))
     assert parser.next_event() == (PING, b'')
