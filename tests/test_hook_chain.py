@@ -577,7 +577,7 @@ def test_a_plain_mount_leaves_the_sub_app_empty_hook_lists():
     assert other.after_request_handlers == []
 
 
-async def test_a_405_handler_sees_the_prefix_of_the_sub_app_whose_route_matched():
+async def test_a_405_handler_sees_the_prefix_of_the_matching_sub_app():
     app = Microdot()
     sub = Microdot()
 

@@ -712,7 +712,7 @@ async def test_reading_an_upload_in_small_pieces_copies_what_it_returns():
     assert per_byte < 6, garbage
 
 
-async def test_a_file_replaced_under_its_name_loses_its_temporary_file_at_once():
+async def test_a_file_replaced_under_its_name_loses_its_temp_file_at_once():
     # with_form_data keeps the last file of a name: the earlier one's
     # temporary file is removed when it is replaced, not left behind
     with Scratch() as scratch, Limits(temp_dir=scratch.path):
