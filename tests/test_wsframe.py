@@ -353,7 +353,7 @@ def test_random_garbage_only_ever_raises_frame_error():
             assert exc.code in (1002, 1007, 1009)
 
 
-# --- issue 21: what the surviving mutants showed untested ---------------------
+# --- issue 21: what the surviving mutants showed untested --------------------
 def test_apply_mask_starts_at_any_byte_of_the_mask():
     payload = b'abcdefgh'
     masked = bytearray(encode_frame(BINARY, payload, mask=MASK)[6:])
