@@ -311,3 +311,38 @@ def test_bodies_given_as_nothing_or_a_kind_of_text():
         'application/json; charset=UTF-8'
     assert Response({'a': 1}, headers={'Content-Type': 'x/y'}).headers[
         'Content-Type'] == 'x/y'
+
+
+async def test_a_custom_reason_goes_out_with_large_and_streamed_bodies():
+    app = Microdot()
+
+    @app.get('/large')
+    async def large(req):
+        return Response(b'x' * 5000, 202, {'X-A': '1'}, reason='Taken Up')
+
+    async def pieces():
+        yield b'a'
+        yield b'b'
+
+    @app.get('/streamed')
+    async def streamed(req):
+        return Response(pieces(), 202, reason='Taken Up')
+
+    for path, tail in ((b'/large', b'x' * 5000), (b'/streamed', b'ab')):
+        data = await written(app, b'GET ' + path + b' HTTP/1.1\r\nHost: a\r\n'
+                             b'Connection: close\r\n\r\n')
+        assert data.startswith(b'HTTP/1.1 202 Taken Up\r\n'), data[:40]
+        assert tail in data
+
+
+async def test_a_redirect_spells_its_location_field_as_http_does():
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return Response.redirect('/there')
+
+    data = await written(app, b'GET / HTTP/1.1\r\nHost: a\r\n'
+                         b'Connection: close\r\n\r\n')
+    assert data.startswith(b'HTTP/1.1 302 Found\r\n')
+    assert b'\r\nLocation: /there\r\n' in data, data
