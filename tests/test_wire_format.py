@@ -346,3 +346,30 @@ async def test_a_redirect_spells_its_location_field_as_http_does():
                          b'Connection: close\r\n\r\n')
     assert data.startswith(b'HTTP/1.1 302 Found\r\n')
     assert b'\r\nLocation: /there\r\n' in data, data
+
+
+async def test_a_large_body_without_headers_and_a_sized_stream_say_their_length():
+    app = Microdot()
+
+    @app.get('/large')
+    async def large(req):
+        return b'y' * 3000
+
+    async def pieces():
+        yield b'a'
+        yield b'b'
+
+    @app.get('/sized')
+    async def sized(req):
+        # a streamed body whose length the app gives: sent as it is, not
+        # in chunks
+        return Response(pieces(), headers={'Content-Length': '2'})
+
+    # (kept alive: no Connection field added, and streams are chunked)
+    data = await written(app, b'GET /large HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert b'\r\nContent-Length: 3000\r\n' in data, data[:200]
+    assert data.endswith(b'\r\n\r\n' + b'y' * 3000)
+    data = await written(app, b'GET /sized HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert b'\r\nContent-Length: 2\r\n' in data, data
+    assert b'Transfer-Encoding' not in data, data
+    assert data.endswith(b'\r\n\r\nab'), data
