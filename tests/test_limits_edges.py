@@ -320,3 +320,45 @@ async def test_a_streamed_body_left_short_by_one_byte_is_skipped():
                         app, body + b'GET / HTTP/1.1\r\n\r\n', sizes)
                     assert [a.body for a in answers] == \
                         [str(n).encode(), b'ok'], (n, sizes, body[:30])
+
+
+async def test_a_pipelined_head_over_the_limit_is_414_or_431_by_its_own_line():
+    # the second request of a buffer is judged from where it starts: its
+    # request line alone over the limit is a 414, its fields a 431
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'ok'
+
+    saved = Request.max_head_length
+    Request.max_head_length = 200
+    try:
+        first = b'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+        long_line = b'GET /' + b'a' * 300 + b' HTTP/1.1\r\nHost: a\r\n\r\n'
+        answers = await exchange(app, first + long_line)
+        assert [a.status for a in answers] == [200, 414], answers
+        # a first request of 150 bytes: the second starts far in
+        big_first = b'GET / HTTP/1.1\r\nX: ' + b'b' * 127 + b'\r\n\r\n'
+        long_fields = b'GET / HTTP/1.1\r\nX: ' + b'c' * 300 + b'\r\n\r\n'
+        answers = await exchange(app, big_first + long_fields)
+        assert [a.status for a in answers] == [200, 431], answers
+        # a request line of just the limit (to its LF), fields past it
+        line = b'GET /' + b'd' * 185 + b' HTTP/1.1\r\n'
+        assert line.index(b'\n') == 200
+        answers = await exchange(app, line + b'X: 1\r\n\r\n')
+        assert [a.status for a in answers] == [431], answers
+    finally:
+        Request.max_head_length = saved
+
+
+async def test_a_body_of_length_zero_is_empty():
+    app = Microdot()
+
+    @app.post('/')
+    async def index(req):
+        return 'body %r' % (req.body,)
+
+    answers = await exchange(app, b'POST / HTTP/1.1\r\nHost: a\r\n'
+                                  b'Content-Length: 0\r\n\r\n')
+    assert [(a.status, a.body) for a in answers] == [(200, b"body b''")]
