@@ -208,3 +208,15 @@ async def test_reads_wait_with_the_io_timeout_and_clear_it_after():
         conn.io_timeout = None
         await conn._fill(10)
         assert reader.seen[1] is None
+
+
+async def test_a_peer_that_closes_mid_head_says_so():
+    conn = Connection(None)
+    assert conn.add_head_bytes(b'GET / HT', None)
+    with raises(EOFError) as caught:
+        conn.add_head_bytes(b'', None)
+    assert str(caught.value) == 'Connection closed mid-head'
+    # blank lines alone are a clean close
+    conn = Connection(None)
+    assert conn.add_head_bytes(b'\r\n', None)
+    assert conn.add_head_bytes(b'', None) is False

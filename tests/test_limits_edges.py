@@ -362,3 +362,43 @@ async def test_a_body_of_length_zero_is_empty():
     answers = await exchange(app, b'POST / HTTP/1.1\r\nHost: a\r\n'
                                   b'Content-Length: 0\r\n\r\n')
     assert [(a.status, a.body) for a in answers] == [(200, b"body b''")]
+
+
+async def test_the_head_limit_counts_from_where_a_pipelined_head_starts():
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'ok'
+
+    saved = Request.max_head_length
+    Request.max_head_length = 200
+    try:
+        # a first request of 150 bytes, then 100 bytes of a second head
+        # that never ends: no refusal, the client just went away
+        first = b'GET / HTTP/1.1\r\nX: ' + b'b' * 127 + b'\r\n\r\n'
+        partial = b'GET / HTTP/1.1\r\nX: ' + b'c' * 81
+        answers = await exchange(app, first + partial)
+        assert [a.status for a in answers] == [200], answers
+        # a head without its end: 203 bytes may still end within the limit
+        # (the last 3 of the CRLFCRLF are not counted), 204 cannot
+        head = b'GET / HTTP/1.1\r\nX: ' + b'c' * 185
+        assert len(head) == 204
+        assert [a.status for a in await exchange(app, head[:203])] == []
+        assert [a.status for a in await exchange(app, head)] == [431]
+    finally:
+        Request.max_head_length = saved
+
+
+async def test_only_blank_lines_before_a_request_are_skipped():
+    app = Microdot()
+
+    @app.route('/', methods=['XGET', 'GET'])
+    async def index(req):
+        return req.method
+
+    answers = await exchange(app, b'\r\n\nXGET / HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert [(a.status, a.body) for a in answers] == [(200, b'XGET')]
+    # a space is no blank line: the request line then starts with it
+    answers = await exchange(app, b'\r\n GET / HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert [a.status for a in answers] == [400], answers
