@@ -402,3 +402,21 @@ async def test_only_blank_lines_before_a_request_are_skipped():
     # a space is no blank line: the request line then starts with it
     answers = await exchange(app, b'\r\n GET / HTTP/1.1\r\nHost: a\r\n\r\n')
     assert [a.status for a in answers] == [400], answers
+
+
+async def test_blank_lines_between_pipelined_requests_are_skipped():
+    # RFC 9112 2.2, as before a connection's first request: they used to
+    # be read as an empty request line (400)
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'ok'
+
+    request = b'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+    for blank in (b'\r\n', b'\r\n\r\n', b'\n'):
+        data = request + blank + request
+        for sizes in (None, [len(request) + 1], [len(request) + len(blank)]):
+            answers = await exchange(app, data, sizes)
+            assert [(a.status, a.body) for a in answers] == \
+                [(200, b'ok'), (200, b'ok')], (blank, sizes)
