@@ -351,3 +351,11 @@ def test_decode_text_takes_valid_text_with_every_restricted_lead_byte():
                  '\U00100000\U0010ffff \U00100000', 'caf\u00e9 \u20ac'):
         assert decode_text(text.encode()) == text, text
         assert decode_text(bytearray(text.encode())) == text, text
+
+
+def test_byte_table_marks_exactly_its_characters():
+    from microdot.http import byte_table
+    table = byte_table('az~')
+    assert len(table) == 256
+    assert [i for i in range(256) if table[i]] == [97, 122, 126]
+    assert set(table) == {0, 1}
