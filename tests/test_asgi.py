@@ -272,3 +272,47 @@ def test_a_handler_that_returns_nothing_answers_204_under_asgi():
 
     start, body, _ = run(serve(app, scope_for()))
     assert (start['status'], body) == (204, b'')
+
+
+class ClosableBody:
+    """A streamed body that notes when it is closed."""
+
+    def __init__(self):
+        self.closed = False
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        raise StopAsyncIteration
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_streamed_body_a_204_or_304_cannot_have_is_closed_under_asgi():
+    app = asgi().Microdot()
+    bodies = []
+
+    @app.get('/<int:code>')
+    async def index(req, code):
+        from microdot import Response
+        bodies.append(ClosableBody())
+        return Response(bodies[-1], code)
+
+    for code in (204, 304):
+        start, body, _ = run(serve(app, scope_for(path='/%d' % code)))
+        assert (start['status'], body) == (code, b'')
+        assert bodies[-1].closed, code
+
+
+def test_a_plain_response_gives_its_length_under_asgi():
+    app = asgi().Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'hello'
+
+    start, body, _ = run(serve(app, scope_for()))
+    assert body == b'hello'
+    assert (b'content-length', b'5') in start['headers'], start['headers']

@@ -145,6 +145,12 @@ async def test_a_body_cut_short_is_an_eof_error():
     for raw in (b'5\r\nab', b'5\r\nabcde', b'5\r\nabcde\r\n', b'5'):
         with raises(EOFError):
             await drain(reader(raw), 1024)
+    # cut inside a chunk's data, just after its size line or later
+    for raw in (b'5\r\nab', b'5\r\n'):
+        for n in (1024, 3):
+            with raises(EOFError) as caught:
+                await drain(reader(raw), n)
+            assert str(caught.value) == 'Body ended early', (raw, n)
 
 
 def test_reading_a_chunked_body_copies_nothing_more_than_its_framing():

@@ -178,3 +178,45 @@ async def test_connection_read_zero_all_and_readexactly_cut_short():
     with raises(EOFError) as caught:
         await conn.readexactly(5)
     assert str(caught.value) == 'Connection closed mid-read'
+
+
+class Reader:
+    """A socket's reader that notes the connection's deadline while a read
+    waits, then gives ``data``."""
+
+    def __init__(self, conn_box, data):
+        self.conn_box = conn_box
+        self.data = data
+        self.seen = []
+
+    async def read(self, n=-1):
+        self.seen.append(left(self.conn_box[0]))
+        return self.data
+
+
+async def test_reads_wait_with_the_io_timeout_and_clear_it_after():
+    for data in (b'some', b''):
+        box = []
+        reader = Reader(box, data)
+        conn = Connection(reader)
+        box.append(conn)
+        conn.io_timeout = 5000
+        assert await conn._fill(10) == bool(data)
+        assert 4000 <= reader.seen[0] <= 5000, reader.seen
+        assert conn.deadline is None
+        # without an io_timeout a read waits as long as it takes
+        conn.io_timeout = None
+        await conn._fill(10)
+        assert reader.seen[1] is None
+
+
+async def test_a_peer_that_closes_mid_head_says_so():
+    conn = Connection(None)
+    assert conn.add_head_bytes(b'GET / HT', None)
+    with raises(EOFError) as caught:
+        conn.add_head_bytes(b'', None)
+    assert str(caught.value) == 'Connection closed mid-head'
+    # blank lines alone are a clean close
+    conn = Connection(None)
+    assert conn.add_head_bytes(b'\r\n', None)
+    assert conn.add_head_bytes(b'', None) is False

@@ -341,3 +341,12 @@ async def test_a_taken_over_response_is_left_alone():
     assert cors.after_request(Req(), Response.already_handled) is \
         Response.already_handled
     assert dict(Response.already_handled.headers) == before
+
+
+def test_an_origin_may_hold_any_visible_character_but_a_comma():
+    from microdot.cors import _is_origin
+    for c in '!"#~':
+        assert _is_origin('https://a' + c), c
+    for c in ' ,\x7f\x1f':
+        assert not _is_origin('https://a' + c), c
+    assert not _is_origin('')

@@ -220,3 +220,14 @@ async def test_checked_answers_vary_on_what_was_checked():
     # a request that is not checked does not vary on them
     assert 'Sec-Fetch-Site' not in \
         (await client.get('/data')).headers.get('Vary', '')
+
+
+async def test_without_cors_a_checked_answer_varies_on_origin_spelled_so():
+    # (with CORS, its own Vary: Origin comes first and hides the spelling)
+    app = make_app(with_cors=False)
+    client = TestClient(app, host='api.test')
+    res = await client.post('/data', headers={'Sec-Fetch-Site':
+                                              'same-origin'})
+    assert res.status_code == 200
+    assert sorted(res.headers['Vary'].split(', ')) == \
+        ['Origin', 'Sec-Fetch-Site']

@@ -4,7 +4,7 @@ changes. (Sub-apps mounted with ``local=True`` are tested with the rest of
 the app.)"""
 import sys
 
-from support import IS_MICROPYTHON
+from support import IS_MICROPYTHON, skip, skip_without_sockets
 
 from microdot import Microdot, Response, abort
 from microdot.test_client import TestClient
@@ -519,3 +519,206 @@ async def test_a_405_handler_keeps_its_own_allow_field():
 
     res = await TestClient(app).request('DELETE', '/')
     assert (res.status_code, res.headers['Allow']) == (405, 'GET')
+
+
+def test_a_new_app_is_not_serving_and_not_in_debug_mode():
+    app = Microdot()
+    assert (app.debug, app.server, app.shutting_down, app.connections) == \
+        (False, None, False, None)
+
+
+def test_get_request_handlers_puts_a_local_sub_apps_hooks_first_or_last():
+    app = Microdot()
+    sub = Microdot()
+
+    def outer(req):
+        pass
+
+    def inner(req):
+        pass
+
+    for register in (app.before_request, app.after_request,
+                     app.after_error_request):
+        register(outer)
+    for register in (sub.before_request, sub.after_request,
+                     sub.after_error_request):
+        register(inner)
+    app.mount(sub, url_prefix='/sub', local=True)
+
+    class SubRequest:
+        subapp = sub
+
+    class AppRequest:
+        subapp = None
+
+    for attr in ('before_request', 'after_request', 'after_error_request'):
+        assert app.get_request_handlers(SubRequest(), attr) == \
+            [inner, outer], attr
+        assert app.get_request_handlers(SubRequest(), attr, False) == \
+            [outer, inner], attr
+        assert app.get_request_handlers(AppRequest(), attr) == [outer]
+        assert app.get_request_handlers(None, attr) == [outer]
+
+
+def test_a_plain_mount_leaves_the_sub_app_empty_hook_lists():
+    app = Microdot()
+    sub = Microdot()
+    sub.before_request(lambda req: None)
+    sub.after_request(lambda req, res: None)
+    sub.after_error_request(lambda req, res: None)
+    app.mount(sub, url_prefix='/sub')
+    assert (sub.before_request_handlers, sub.after_request_handlers,
+            sub.after_error_request_handlers, sub.error_handlers) == \
+        ([], [], [], {})
+    assert len(app.after_request_handlers) == 1
+    # mounted again elsewhere, it brings nothing more
+    other = Microdot()
+    other.mount(sub, url_prefix='/again')
+    assert other.after_request_handlers == []
+
+
+async def test_a_405_handler_sees_the_prefix_of_the_matching_sub_app():
+    app = Microdot()
+    sub = Microdot()
+
+    @sub.post('/thing')
+    async def thing(req):
+        return 'posted'
+
+    @app.errorhandler(405)
+    async def not_allowed(req):
+        return 'prefix ' + str(req.url_prefix), 405
+
+    app.mount(sub, url_prefix='/sub')
+    res = await TestClient(app).get('/sub/thing')
+    assert (res.status_code, res.text) == (405, 'prefix /sub')
+
+
+async def test_a_405_names_its_allow_field_as_http_spells_it():
+    from wire import written
+    app = Microdot()
+
+    @app.post('/')
+    async def index(req):
+        return 'x'
+
+    data = await written(app, b'GET / HTTP/1.1\r\nHost: a\r\n'
+                              b'Connection: close\r\n\r\n')
+    assert data.startswith(b'HTTP/1.1 405 ')
+    assert b'\r\nAllow: OPTIONS, POST\r\n' in data or \
+        b'\r\nAllow: POST, OPTIONS\r\n' in data, data
+
+
+def free_port():
+    """A port of 127.0.0.1 that nothing listens on now."""
+    import socket
+    import os
+    for attempt in range(40):
+        port = 20000 + (os.urandom(2)[0] << 6 | os.urandom(1)[0] & 63)
+        probe = socket.socket()
+        try:
+            probe.bind(socket.getaddrinfo('127.0.0.1', port)[0][-1])
+            return port
+        except OSError:
+            pass
+        finally:
+            probe.close()
+    raise AssertionError('no free port found')
+
+
+def fetch_each(port, paths, replies):
+    """A client, run in a thread: GET each path (HTTP/1.0) once the server
+    listens, appending what came back to ``replies`` (None when nothing
+    listened within 10 s)."""
+    import socket
+    import time
+    address = socket.getaddrinfo('127.0.0.1', port)[0][-1]
+    for path in paths:
+        for attempt in range(200):
+            client = socket.socket()
+            try:
+                client.connect(address)
+                break
+            except OSError:
+                client.close()
+                client = None
+                time.sleep(0.05)
+        if client is None:
+            replies.append(None)
+            return
+        client.send(b'GET ' + path + b' HTTP/1.0\r\n\r\n')
+        data = b''
+        while True:
+            piece = client.recv(1024)
+            if not piece:
+                break
+            data += piece
+        client.close()
+        replies.append(data)
+
+
+def test_run_serves_with_its_defaults_until_shutdown_then_returns():
+    skip_without_sockets()
+    try:
+        import _thread
+    except ImportError:
+        skip('no _thread here: the client of this test runs in a thread')
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'served'
+
+    @app.get('/stop')
+    async def stop(req):
+        app.shutdown()
+        return 'stopping'
+
+    port = free_port()
+    replies = []
+    _thread.start_new_thread(fetch_each, (port, (b'/', b'/stop'), replies))
+    app.run(port=port)      # on every interface, no debug, no TLS
+    assert app.debug is False
+    import time
+    for attempt in range(100):   # the client may still be reading
+        if len(replies) == 2:
+            break
+        time.sleep(0.05)
+    assert len(replies) == 2, replies
+    assert replies[0].startswith(b'HTTP/1.1 200 OK\r\n'), replies
+    assert replies[0].endswith(b'\r\n\r\nserved')
+    assert replies[1].endswith(b'\r\n\r\nstopping')
+
+
+async def test_start_server_listens_on_every_interface_by_default():
+    skip_without_sockets()
+    import asyncio
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'served'
+
+    port = free_port()
+    task = asyncio.create_task(app.start_server(port=port))
+    for attempt in range(500):
+        await asyncio.sleep(0.01)
+        if app.server is not None or task.done():
+            break
+    if task.done():
+        task.result()           # raises what stopped it from listening
+    try:
+        reader, writer = await asyncio.open_connection('127.0.0.1', port)
+        writer.write(b'GET / HTTP/1.0\r\n\r\n')
+        await writer.drain()
+        data = b''
+        while True:
+            piece = await reader.read(1024)
+            if not piece:
+                break
+            data += piece
+        writer.close()
+        assert data.endswith(b'\r\n\r\nserved'), data
+    finally:
+        app.shutdown()
+        await asyncio.wait_for(task, 10)

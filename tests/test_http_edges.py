@@ -5,6 +5,7 @@ from microdot import AsyncBytesIO
 from microdot.connection import Connection
 from microdot.http import HTTPException, ProtocolError, reason_phrase
 from streams import Pieces
+from support import raises
 
 
 def test_reason_phrases_first_last_and_unknown():
@@ -351,3 +352,21 @@ def test_decode_text_takes_valid_text_with_every_restricted_lead_byte():
                  '\U00100000\U0010ffff \U00100000', 'caf\u00e9 \u20ac'):
         assert decode_text(text.encode()) == text, text
         assert decode_text(bytearray(text.encode())) == text, text
+
+
+def test_byte_table_marks_exactly_its_characters():
+    from microdot.http import byte_table
+    table = byte_table('az~')
+    assert len(table) == 256
+    assert [i for i in range(256) if table[i]] == [97, 122, 126]
+    assert set(table) == {0, 1}
+
+
+def test_a_content_length_with_any_letter_is_malformed():
+    from microdot.http import parse_content_length
+    assert parse_content_length('12') == 12
+    for value in ('X5', '5X', 'x', '1 2', '', '+5'):
+        with raises(ProtocolError) as caught:
+            parse_content_length(value)
+        assert (caught.value.status_code, caught.value.reason) == \
+            (400, 'Malformed Content-Length'), value

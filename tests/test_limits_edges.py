@@ -320,3 +320,103 @@ async def test_a_streamed_body_left_short_by_one_byte_is_skipped():
                         app, body + b'GET / HTTP/1.1\r\n\r\n', sizes)
                     assert [a.body for a in answers] == \
                         [str(n).encode(), b'ok'], (n, sizes, body[:30])
+
+
+async def test_a_pipelined_head_over_the_limit_is_414_or_431_by_its_own_line():
+    # the second request of a buffer is judged from where it starts: its
+    # request line alone over the limit is a 414, its fields a 431
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'ok'
+
+    saved = Request.max_head_length
+    Request.max_head_length = 200
+    try:
+        first = b'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+        long_line = b'GET /' + b'a' * 300 + b' HTTP/1.1\r\nHost: a\r\n\r\n'
+        answers = await exchange(app, first + long_line)
+        assert [a.status for a in answers] == [200, 414], answers
+        # a first request of 150 bytes: the second starts far in
+        big_first = b'GET / HTTP/1.1\r\nX: ' + b'b' * 127 + b'\r\n\r\n'
+        long_fields = b'GET / HTTP/1.1\r\nX: ' + b'c' * 300 + b'\r\n\r\n'
+        answers = await exchange(app, big_first + long_fields)
+        assert [a.status for a in answers] == [200, 431], answers
+        # a request line of just the limit (to its LF), fields past it
+        line = b'GET /' + b'd' * 185 + b' HTTP/1.1\r\n'
+        assert line.index(b'\n') == 200
+        answers = await exchange(app, line + b'X: 1\r\n\r\n')
+        assert [a.status for a in answers] == [431], answers
+    finally:
+        Request.max_head_length = saved
+
+
+async def test_a_body_of_length_zero_is_empty():
+    app = Microdot()
+
+    @app.post('/')
+    async def index(req):
+        return 'body %r' % (req.body,)
+
+    answers = await exchange(app, b'POST / HTTP/1.1\r\nHost: a\r\n'
+                                  b'Content-Length: 0\r\n\r\n')
+    assert [(a.status, a.body) for a in answers] == [(200, b"body b''")]
+
+
+async def test_the_head_limit_counts_from_where_a_pipelined_head_starts():
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'ok'
+
+    saved = Request.max_head_length
+    Request.max_head_length = 200
+    try:
+        # a first request of 150 bytes, then 100 bytes of a second head
+        # that never ends: no refusal, the client just went away
+        first = b'GET / HTTP/1.1\r\nX: ' + b'b' * 127 + b'\r\n\r\n'
+        partial = b'GET / HTTP/1.1\r\nX: ' + b'c' * 81
+        answers = await exchange(app, first + partial)
+        assert [a.status for a in answers] == [200], answers
+        # a head without its end: 203 bytes may still end within the limit
+        # (the last 3 of the CRLFCRLF are not counted), 204 cannot
+        head = b'GET / HTTP/1.1\r\nX: ' + b'c' * 185
+        assert len(head) == 204
+        assert [a.status for a in await exchange(app, head[:203])] == []
+        assert [a.status for a in await exchange(app, head)] == [431]
+    finally:
+        Request.max_head_length = saved
+
+
+async def test_only_blank_lines_before_a_request_are_skipped():
+    app = Microdot()
+
+    @app.route('/', methods=['XGET', 'GET'])
+    async def index(req):
+        return req.method
+
+    answers = await exchange(app, b'\r\n\nXGET / HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert [(a.status, a.body) for a in answers] == [(200, b'XGET')]
+    # a space is no blank line: the request line then starts with it
+    answers = await exchange(app, b'\r\n GET / HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert [a.status for a in answers] == [400], answers
+
+
+async def test_blank_lines_between_pipelined_requests_are_skipped():
+    # RFC 9112 2.2, as before a connection's first request: they used to
+    # be read as an empty request line (400)
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return 'ok'
+
+    request = b'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
+    for blank in (b'\r\n', b'\r\n\r\n', b'\n'):
+        data = request + blank + request
+        for sizes in (None, [len(request) + 1], [len(request) + len(blank)]):
+            answers = await exchange(app, data, sizes)
+            assert [(a.status, a.body) for a in answers] == \
+                [(200, b'ok'), (200, b'ok')], (blank, sizes)

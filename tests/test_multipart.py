@@ -151,6 +151,7 @@ def test_end_is_repeated_and_later_bytes_ignored():
     assert parser.next_event() == (END, None)
     parser.feed(b'more')
     assert parser.next_event() == (END, None)
+    assert parser.buffer == b''     # not kept either
 
 
 def check_malformed(data, pieces=None):
@@ -232,6 +233,10 @@ def test_boundary_of_content_types():
             boundary_of(bad)
 
 
+def test_a_boundary_of_one_character():
+    assert boundary_of("multipart/form-data; boundary=a") == "a"
+
+
 def test_boundary_given_as_bytes_or_str():
     assert parse(FORM, boundary=BOUNDARY.encode()) == EXPECTED
 
@@ -293,6 +298,9 @@ def test_fed_again_before_it_needs_data():
     assert data == b'A day out' + EXPECTED[1][3]
     assert [kind for kind, _ in events if kind != DATA] == \
         [PART, PART_END, PART, PART_END, PART, PART_END, END]
+    # only a PART or a DATA carries a value
+    assert [value for kind, value in events
+            if kind == PART_END or kind == END] == [None] * 4
 
 
 def test_long_part_headers_across_pieces():
@@ -334,3 +342,74 @@ def test_file_data_is_passed_on_without_a_copy():
     assert fed.startswith(received)
     assert len(fed) - len(received) < len(boundary) + 4
     assert whole > 50
+
+
+PADDED = (b'pre\r\n--xYzZY  \r\nContent-Disposition: form-data; name="a"'
+          b'\r\n\r\n\r\n1\r\r\n--xYzZY \t\r\nContent-Disposition: '
+          b'form-data; name="b"; filename="f"\r\nContent-Type: x/y\r\n\r\n'
+          b'2\r\n--xYz\r\n--xYzZY--  \r\nepilogue')
+PADDED_FIELDS = [('a', None, None, b'\r\n1\r'),
+                 ('b', 'f', 'x/y', b'2\r\n--xYz')]
+
+
+def three_pieces(data, first, second):
+    """``data`` cut at ``first`` and ``second``, for parse()'s pieces."""
+    return [first, second - first, len(data)]
+
+
+def test_preamble_padding_and_near_delimiters_cut_anywhere():
+    # each cut where a delimiter, its padding or its CRLF is near: the
+    # parser holds what may be a delimiter in its window and must give
+    # back the same fields however the pieces fall
+    for first in range(1, len(PADDED)):
+        for second in range(first + 1, min(first + 14, len(PADDED))):
+            assert parse(PADDED, three_pieces(PADDED, first, second)) == \
+                PADDED_FIELDS, (first, second)
+
+
+def test_a_part_without_headers_is_refused_at_once():
+    # (its empty head is known from the CRLF alone: no more bytes needed)
+    for data in (b'--xYzZY\r\n\r\nvalue\r\n--xYzZY--\r\n',
+                 b'--xYzZY\r\n\r\n'):
+        parser = MultipartParser(BOUNDARY)
+        parser.feed(data)
+        with raises(MultipartError) as caught:
+            parser.next_event()
+        assert str(caught.value) == 'Malformed part header', data
+
+
+def test_part_headers_that_cannot_end_in_time_are_refused_without_eof():
+    # a head of max_head_length bytes needs its CRLF CRLF within 4 more:
+    # past that it is refused at once, not buffered until the body ends
+    for extra in (4, 5, 1000):
+        parser = MultipartParser(BOUNDARY, max_head_length=100)
+        parser.feed(b'--xYzZY\r\n' + b'h' * (100 + extra))
+        with raises(MultipartError) as caught:
+            parser.next_event()
+        assert str(caught.value) == 'Part headers too long', extra
+    # with 3 more, its CRLF CRLF may still start at byte 100
+    parser = MultipartParser(BOUNDARY, max_head_length=100)
+    parser.feed(b'--xYzZY\r\n' + b'h' * 103)
+    assert parser.next_event() == (NEED_DATA, None)
+
+
+def test_short_part_headers_far_into_a_piece_wait_for_the_rest():
+    # the second part's head starts 3000 bytes into the first piece and is
+    # cut: what is there is short, so the parser waits for the rest
+    data = body(upload('a', 'a.bin', b'x' * 3000), field('b', b'2'))
+    cut = data.index(b'name="b"')
+    assert parse(data, [cut, len(data)]) == [
+        ('a', 'a.bin', 'application/octet-stream', b'x' * 3000),
+        ('b', None, None, b'2')]
+
+
+def test_a_delimiter_is_not_completed_by_bytes_the_window_held_before():
+    # the first delimiter passes through the parser's window (cut after
+    # "--xY"); later, "\r\n--x" waits there and one byte "Y" comes: the
+    # window's older bytes after them must not complete a delimiter
+    data = body(field('a', b'1'), field('b', b'2\r\n--xYQQ'))
+    first = data.index(b'--xY', 20) + 4
+    second = data.index(b'2\r\n--x') + 6
+    pieces = [first, second - first, 1, len(data)]
+    assert parse(data, pieces) == [('a', None, None, b'1'),
+                                   ('b', None, None, b'2\r\n--xYQQ')]

@@ -412,5 +412,13 @@ def test_parse_options_quotes_escapes_and_odd_parameters():
             ('FORM-DATA ; NAME=a', {'name': 'a'}),
             ('form-data; name=""', {'name': ''}),
             ('form-data; name="a;b"; filename="c=d"',
-             {'name': 'a;b', 'filename': 'c=d'})):
+             {'name': 'a;b', 'filename': 'c=d'}),
+            ('form-data; name="="', {'name': '='}),
+            ('form-data; a="1"b=2', {'a': '1', 'b': '2'}),
+            ('form-data; flag; name="x"; filename="y"',
+             {'name': 'x', 'filename': 'y'}),
+            # RFC 8187: '+' is no space there, and the value is all that
+            # follows the second quote
+            ("form-data; filename*=UTF-8''a+b%20c", {'filename': 'a+b c'}),
+            ("form-data; filename*=UTF-8'en'a'b", {'filename': "a'b"})):
         assert parse_options(text) == ('form-data', expected), text

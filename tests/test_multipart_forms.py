@@ -437,7 +437,7 @@ async def test_max_file_size_gives_413_and_leaves_no_partial_file():
         assert res.status_code == 200
         res = await client.post('/upload', headers=headers, body=form_body(
             ('f', 'big.bin', pattern(1001), 'x/y')))
-        assert res.status_code == 413
+        assert (res.status_code, res.text) == (413, 'Payload too large')
         assert scratch.names() == ['fits.bin']
         res = await client.post('/upload?keep=1', headers=headers,
                                 body=form_body(('f', 'part.bin',
@@ -710,3 +710,203 @@ async def test_reading_an_upload_in_small_pieces_copies_what_it_returns():
     print('FileUpload.read(32): {:.1f} B per byte beyond the reads'.format(
         per_byte))
     assert per_byte < 6, garbage
+
+
+async def test_a_file_replaced_under_its_name_loses_its_temp_file_at_once():
+    # with_form_data keeps the last file of a name: the earlier one's
+    # temporary file is removed when it is replaced, not left behind
+    with Scratch() as scratch, Limits(temp_dir=scratch.path):
+        app = Microdot()
+        seen = {}
+
+        @app.post('/upload')
+        @with_form_data
+        async def upload(request):
+            seen['during'] = len(scratch.names())
+            seen['data'] = await request.files['f'].read()
+            return 'ok'
+
+        second = pattern(3001)
+        res = await post(app, form_body(('f', 'a', pattern(3000), 'x/y'),
+                                        ('f', 'b', second, 'x/y')))
+        assert res.status_code == 200
+        assert seen == {'during': 1, 'data': second}
+        assert scratch.names() == []
+
+
+async def test_fields_beyond_the_memory_budget_say_payload_too_large():
+    with Limits(max_body_length=100):
+        app = Microdot()
+
+        @app.post('/upload')
+        @with_form_data
+        async def upload(request):
+            return 'ok'
+
+        res = await post(app, form_body(('a', 'v' * 60), ('b', 'v' * 60)))
+        assert (res.status_code, res.text) == (413, 'Payload too large')
+
+
+async def test_reading_no_bytes_of_an_upload_takes_none():
+    app = Microdot()
+    seen = []
+
+    @app.post('/upload')
+    async def upload(request):
+        async for name, value in FormDataIter(request):
+            seen.append(await value.read(1))
+            seen.append(await value.read(0))
+            seen.append(await value.read())
+        return 'ok'
+
+    await post(app, form_body(('f', 'f', b'abcdef', 'x/y')))
+    assert seen == [b'a', b'', b'bcdef']
+
+
+class Collected:
+    """Something with write(), keeping what it is given."""
+
+    def __init__(self):
+        self.data = b''
+
+    def write(self, data):
+        self.data += bytes(data)
+
+
+async def test_saving_the_rest_of_a_partly_read_upload_then_reading_the_next():
+    app = Microdot()
+    seen = []
+
+    @app.post('/upload')
+    async def upload(request):
+        async for name, value in FormDataIter(request):
+            seen.append(await value.read(2))
+            collected = Collected()
+            await value.save(collected)
+            seen.append(collected.data)
+            seen.append(await value.read(1))    # nothing is left
+        return 'ok'
+
+    await post(app, form_body(('a', 'a', b'abcdef', 'x/y'),
+                              ('b', 'b', b'ghijkl', 'x/y')))
+    assert seen == [b'ab', b'cdef', b'', b'gh', b'ijkl', b'']
+
+
+async def test_a_closed_copy_reads_empty_and_closes_again():
+    with Scratch() as scratch, Limits(temp_dir=scratch.path):
+        app = Microdot()
+        seen = []
+
+        @app.post('/upload')
+        async def upload(request):
+            async for name, value in FormDataIter(request):
+                await value.copy()
+                seen.append(len(scratch.names()))
+                await value.close()
+                seen.append(len(scratch.names()))
+                seen.append(await value.read())
+                await value.close()
+            return 'ok'
+
+        res = await post(app, form_body(('f', 'f', pattern(3000), 'x/y')))
+        assert res.status_code == 200
+        assert seen == [1, 0, b'']
+
+
+async def copy_names(where):
+    """The names of the files that copy() of a large upload made (seen
+    while they exist), with FileUpload.temp_dir as it is."""
+    app = Microdot()
+    seen = []
+
+    @app.post('/upload')
+    async def upload(request):
+        async for name, value in FormDataIter(request):
+            await value.copy()
+            seen.extend(os.listdir(where))
+            assert await value.read() == pattern(3000)
+            await value.close()
+        return 'ok'
+
+    res = await post(app, form_body(('f', 'f', pattern(3000), 'x/y')))
+    assert res.status_code == 200
+    return seen
+
+
+def is_temp_name(name):
+    return name.startswith('upload-') and name.endswith('.tmp')
+
+
+async def test_temp_dir_empty_means_the_current_directory():
+    with Scratch() as scratch, Limits(temp_dir=''):
+        here = os.getcwd()
+        os.chdir(scratch.path)
+        try:
+            names = await copy_names('.')
+        finally:
+            os.chdir(here)
+        assert len(names) == 1 and is_temp_name(names[0]), names
+        assert scratch.names() == []
+
+
+async def test_temp_dir_none_means_the_systems_temporary_directory():
+    if IS_MICROPYTHON:
+        skip('MicroPython has no tempfile module: None means the current '
+             'directory there (the next test)')
+    import tempfile
+    with Scratch() as scratch, Limits(temp_dir=None):
+        saved = tempfile.tempdir
+        tempfile.tempdir = scratch.path
+        try:
+            names = await copy_names(scratch.path)
+        finally:
+            tempfile.tempdir = saved
+        assert len(names) == 1 and is_temp_name(names[0]), names
+        assert scratch.names() == []
+
+
+async def test_temp_dir_none_without_tempfile_means_the_current_directory():
+    import sys
+    saved = sys.modules.get('tempfile')
+    if not IS_MICROPYTHON:
+        sys.modules['tempfile'] = None     # import tempfile fails
+    with Scratch() as scratch, Limits(temp_dir=None):
+        here = os.getcwd()
+        os.chdir(scratch.path)
+        try:
+            names = await copy_names('.')
+        finally:
+            os.chdir(here)
+            if saved is not None:
+                sys.modules['tempfile'] = saved
+            elif not IS_MICROPYTHON:
+                del sys.modules['tempfile']
+        assert len(names) == 1 and is_temp_name(names[0]), names
+        assert scratch.names() == []
+
+
+class Writes:
+    """Something with write(), keeping the size of each write."""
+
+    def __init__(self):
+        self.sizes = []
+
+    def write(self, data):
+        self.sizes.append(len(data))
+
+
+async def test_saving_an_upload_read_to_its_end_writes_nothing():
+    app = Microdot()
+    seen = []
+
+    @app.post('/upload')
+    async def upload(request):
+        async for name, value in FormDataIter(request):
+            seen.append(await value.read(6))
+            writes = Writes()
+            await value.save(writes)
+            seen.append(writes.sizes)
+        return 'ok'
+
+    await post(app, form_body(('f', 'f', b'abcdef', 'x/y')))
+    assert seen == [b'abcdef', []]

@@ -355,3 +355,65 @@ def test_bodies_given_as_nothing_or_a_kind_of_text():
         'application/json; charset=UTF-8'
     assert Response({'a': 1}, headers={'Content-Type': 'x/y'}).headers[
         'Content-Type'] == 'x/y'
+
+
+async def test_a_custom_reason_goes_out_with_large_and_streamed_bodies():
+    app = Microdot()
+
+    @app.get('/large')
+    async def large(req):
+        return Response(b'x' * 5000, 202, {'X-A': '1'}, reason='Taken Up')
+
+    async def pieces():
+        yield b'a'
+        yield b'b'
+
+    @app.get('/streamed')
+    async def streamed(req):
+        return Response(pieces(), 202, reason='Taken Up')
+
+    for path, tail in ((b'/large', b'x' * 5000), (b'/streamed', b'ab')):
+        data = await written(app, b'GET ' + path + b' HTTP/1.1\r\nHost: a\r\n'
+                             b'Connection: close\r\n\r\n')
+        assert data.startswith(b'HTTP/1.1 202 Taken Up\r\n'), data[:40]
+        assert tail in data
+
+
+async def test_a_redirect_spells_its_location_field_as_http_does():
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return Response.redirect('/there')
+
+    data = await written(app, b'GET / HTTP/1.1\r\nHost: a\r\n'
+                         b'Connection: close\r\n\r\n')
+    assert data.startswith(b'HTTP/1.1 302 Found\r\n')
+    assert b'\r\nLocation: /there\r\n' in data, data
+
+
+async def test_a_large_body_without_headers_and_a_sized_stream_say_their_length():
+    app = Microdot()
+
+    @app.get('/large')
+    async def large(req):
+        return b'y' * 3000
+
+    async def pieces():
+        yield b'a'
+        yield b'b'
+
+    @app.get('/sized')
+    async def sized(req):
+        # a streamed body whose length the app gives: sent as it is, not
+        # in chunks
+        return Response(pieces(), headers={'Content-Length': '2'})
+
+    # (kept alive: no Connection field added, and streams are chunked)
+    data = await written(app, b'GET /large HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert b'\r\nContent-Length: 3000\r\n' in data, data[:200]
+    assert data.endswith(b'\r\n\r\n' + b'y' * 3000)
+    data = await written(app, b'GET /sized HTTP/1.1\r\nHost: a\r\n\r\n')
+    assert b'\r\nContent-Length: 2\r\n' in data, data
+    assert b'Transfer-Encoding' not in data, data
+    assert data.endswith(b'\r\n\r\nab'), data

@@ -351,3 +351,105 @@ def test_random_garbage_only_ever_raises_frame_error():
                     pass
         except FrameError as exc:
             assert exc.code in (1002, 1007, 1009)
+
+
+# --- issue 21: what the surviving mutants showed untested --------------------
+def test_apply_mask_starts_at_any_byte_of_the_mask():
+    payload = b'abcdefgh'
+    masked = bytearray(encode_frame(BINARY, payload, mask=MASK)[6:])
+    # unmasked in pieces whose starts fall on every byte of the mask
+    for first in range(1, 5):
+        buffer = bytearray(masked)
+        wsframe.apply_mask(buffer, MASK, 0, first, 0)
+        wsframe.apply_mask(buffer, MASK, first, len(buffer), first)
+        assert bytes(buffer) == payload, first
+        # the same bytes moved to the start of another buffer
+        rest = bytearray(masked[first:])
+        wsframe.apply_mask(rest, MASK, 0, len(rest), first)
+        assert bytes(rest) == payload[first:], first
+    # a range of a buffer whose first byte is byte 0 of the payload
+    buffer = bytearray(b'..' + masked[:3])
+    wsframe.apply_mask(buffer, MASK, 2, 5, 0)
+    assert bytes(buffer) == b'..abc'
+
+
+def test_frames_counts_whole_frames_and_wraps_at_2_to_the_30():
+    parser = FrameParser()
+    assert (parser.frames, parser.closed) == (0, False)
+    parser.receive_data(client_frame(TEXT, 'a', fin=False) +
+                        client_frame(PING, b'') + client_frame(CONT, 'b'))
+    assert parser.next_event() == (PING, b'')
+    assert parser.frames == 2
+    assert parser.next_event() == (TEXT, 'ab')
+    assert parser.frames == 3
+    parser.frames = 0x3fffffff
+    parser.receive_data(client_frame(BINARY, b'x'))
+    assert parser.next_event() == (BINARY, b'x')
+    assert parser.frames == 0
+
+
+def test_the_same_error_is_raised_again_on_later_calls():
+    parser = FrameParser()
+    parser.receive_data(encode_frame(TEXT, 'unmasked'))
+    with raises(FrameError) as caught:
+        parser.next_event()
+    first = caught.value
+    for attempt in range(2):
+        with raises(FrameError) as caught:
+            parser.next_event()
+        assert caught.value is first
+
+
+def test_a_limit_of_zero_accepts_only_empty_messages():
+    assert events_of(client_frame(TEXT, ''), max_message_length=0) == \
+        [(TEXT, '')]
+    assert error_code(client_frame(TEXT, 'a'), max_message_length=0) == 1009
+
+
+def test_a_message_over_the_limit_says_message_too_big():
+    with raises(FrameError) as caught:
+        events_of(client_frame(TEXT, 'abc'), max_message_length=2)
+    assert (caught.value.code, caught.value.reason, str(caught.value)) == \
+        (1009, 'Message too big', 'Message too big')
+
+
+class HeapFull:
+    """Received bytes that cannot be copied: a read of them raises
+    MemoryError, as on a board whose heap is full."""
+
+    def __len__(self):
+        return 8
+
+    def __getitem__(self, index):
+        raise MemoryError('memory allocation failed')
+
+
+def test_no_memory_while_parsing_is_a_1009_raised_again_later():
+    parser = FrameParser()
+    parser.receive_data(HeapFull())
+    with raises(FrameError) as caught:
+        parser.next_event()
+    first = caught.value
+    assert (first.code, first.reason) == (1009, 'Message too big')
+    with raises(FrameError) as caught:
+        parser.next_event()
+    assert caught.value is first
+
+
+def test_bytes_left_over_are_kept_when_more_arrive():
+    second = client_frame(BINARY, b'second frame')
+    parser = FrameParser()
+    parser.receive_data(client_frame(TEXT, 'first') + second[:3])
+    assert parser.next_event() == (TEXT, 'first')
+    parser.receive_data(second[3:])
+    assert parser.next_event() == (BINARY, b'second frame')
+    assert parser.next_event() is None
+
+
+def test_a_length_beyond_memory_says_message_too_big():
+    parser = FrameParser()
+    parser.receive_data(b'\x82\xff\x3f\xff\xff\xff\xff\xff\xff\xff' + MASK)
+    with raises(FrameError) as caught:
+        parser.next_event()
+    assert (caught.value.code, caught.value.reason) == \
+        (1009, 'Message too big')

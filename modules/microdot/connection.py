@@ -221,6 +221,15 @@ class Connection:
     def start_head(self, first_byte_timeout, head_timeout):
         """Get ready to read a request head: IDLE (a shutdown may drop the
         connection) until its first byte, and the deadline that applies."""
+        buffer = self.buffer
+        if buffer:
+            # blank lines before a pipelined request are skipped, as before
+            # an idle connection's (add_head_bytes; RFC 9112 2.2)
+            at = self.at
+            while at < len(buffer) and (buffer[at] == 13 or buffer[at] == 10):
+                at += 1
+            if at > self.at:
+                self._seek(at)
         if self.buffer:
             self.state = STARTED
             timeout = head_timeout

@@ -261,8 +261,10 @@ class MultipartParser:
         else:
             index = buffer.find(b'\r\n\r\n', start, end)
             if index < 0 or index - start > self.max_head_length:
+                # (max_head_length + 4 bytes without a CRLF CRLF: none can
+                # end in time)
                 if index - start > self.max_head_length or \
-                        end - start > self.max_head_length + 4:
+                        end - start >= self.max_head_length + 4:
                     raise MultipartError('Part headers too long')
                 return self._more('part headers')
             head = bytes(buffer[start:index])
