@@ -106,6 +106,20 @@ async def test_json_and_text_answers_alternating_byte_for_byte():
                     (path, closing, out)
 
 
+async def test_a_content_type_given_as_a_list_is_written_as_its_items():
+    # a field's value may be a list (one field per item, as Set-Cookie): a
+    # Content-Type given so is not a plain answer's type, and is written
+    app = Microdot()
+
+    @app.get('/')
+    async def index(req):
+        return '<p>', 200, {'Content-Type': ['text/html']}
+
+    out = await written(app, b'GET / HTTP/1.1\r\n\r\n')
+    assert parts(out) == (b'HTTP/1.1 200 OK', sorted(
+        [b'Content-Type: text/html', b'Content-Length: 3']), b'<p>')
+
+
 async def test_head_answers_carry_the_length_without_the_body():
     out = await written(hello_app(), b'HEAD / HTTP/1.1\r\n\r\n')
     assert parts(out) == (b'HTTP/1.1 200 OK',
